@@ -1,0 +1,61 @@
+"""The installed stack works together and the plugin registers into mmseg."""
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def test_mmcv_compiled_ops_run():
+    import mmcv
+    import mmpretrain  # noqa: F401
+    import mmseg  # noqa: F401
+    from mmcv.ops import nms
+
+    import mmseg_zsl  # noqa: F401
+    assert mmcv.__version__ == '2.1.0'
+    boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.],
+                          [20., 20., 30., 30.]])
+    scores = torch.tensor([0.9, 0.8, 0.7])
+    # Box 1 overlaps box 0 with IoU 81/100 > 0.5, so only boxes 0 and 2 stay.
+    _, keep = nms(boxes, scores, iou_threshold=0.5)
+    assert keep.tolist() == [0, 2]
+
+
+@pytest.mark.parametrize('registry, name', [
+    ('MODELS', 'UniMatchZSSegmentor'),
+    ('MODELS', 'LabelSmoothCELoss'),
+    ('TRANSFORMS', 'ZeroShotPseudoLabel'),
+])
+def test_public_names_are_registered_in_mmseg(registry, name):
+    import mmseg.registry
+
+    import mmseg_zsl  # noqa: F401
+    assert getattr(mmseg.registry, registry).get(name) is not None
+
+
+def test_custom_imports_config_builds(tmp_path):
+    cfg_file = tmp_path / 'cfg.py'
+    cfg_file.write_text(
+        "custom_imports = dict(imports=['mmseg_zsl'], "
+        'allow_failed_imports=False)\n'
+        "loss = dict(type='LabelSmoothCELoss', smoothing=0.1)\n")
+    cfg = Config.fromfile(str(cfg_file))
+    from mmseg.registry import MODELS
+    loss = MODELS.build(cfg.loss)
+    assert type(loss).__name__ == 'LabelSmoothCELoss'
+
+
+@pytest.mark.parametrize('tool', ['train.py', 'test.py'])
+def test_tool_help(tool):
+    result = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', tool), '--help'],
+        capture_output=True,
+        text=True,
+        timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert 'usage:' in result.stdout
