@@ -1,0 +1,107 @@
+# Semi-supervised PASCAL VOC 2012 (21 classes; unlabeled = rest of the
+# 10,582-image SBD-augmented train_aug set), crop 321, 2 labeled + 2
+# unlabeled images per GPU. Split files in UniMatch's format live in
+# <data_root>/splits/<n>/{labeled,unlabeled}.txt (n = 92, 183, 366, 732,
+# 1464); leaf configs override labeled/unlabeled ann_file. An epoch is one
+# pass over the unlabeled set (SemiSegSampler). See docs/data.md.
+dataset_type = 'PascalVOCSplitDataset'
+data_root = 'data/VOCdevkit/VOC2012'
+crop_size = (321, 321)
+# The dataloader's batch_size must be num_labeled + num_unlabeled.
+num_labeled_per_gpu = 2
+num_unlabeled_per_gpu = 2
+branch_field = ['sup', 'unsup_weak', 'unsup_strong1', 'unsup_strong2']
+
+# Weak geometry (labeled and unlabeled): long side x U[0.5, 2.0], pad to the
+# crop (image 0, labels 255), random crop, horizontal flip.
+labeled_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='RandomRescaleLongSide', ratio_range=(0.5, 2.0)),
+    dict(type='PadToCropSize', crop_size=crop_size, padding_mask_key=None),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='MultiBranch',
+        branch_field=branch_field,
+        sup=dict(type='PackSemiSegInputs')),
+]
+# Strong photometric view, drawn independently for each of the two views.
+strong_pipeline = [
+    dict(
+        type='RandomColorJitter',
+        brightness=0.5,
+        contrast=0.5,
+        saturation=0.5,
+        hue=0.25,
+        prob=0.8),
+    dict(type='RandomToGray', prob=0.2),
+    dict(type='RandomGaussianBlur', sigma_range=(0.1, 2.0), prob=0.5),
+    dict(
+        type='GenerateCutMixBox',
+        prob=0.5,
+        area_range=(0.02, 0.4),
+        aspect_range=(0.3, 1 / 0.3)),
+    dict(type='PackSemiSegInputs'),
+]
+# The zero-shot pseudo label goes through the same geometry as the image;
+# padding is tracked in padding_mask. The three views share the geometry.
+unlabeled_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ZeroShotPseudoLabel'),  # path from the dataset's dir
+    dict(type='RandomRescaleLongSide', ratio_range=(0.5, 2.0)),
+    dict(type='PadToCropSize', crop_size=crop_size),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='MultiBranch',
+        branch_field=branch_field,
+        unsup_weak=dict(type='PackSemiSegInputs'),
+        unsup_strong1=strong_pipeline,
+        unsup_strong2=strong_pipeline),
+]
+# Evaluation: whole image at its original resolution, single scale.
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=num_labeled_per_gpu + num_unlabeled_per_gpu,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(
+        type='SemiSegSampler',
+        num_labeled=num_labeled_per_gpu,
+        num_unlabeled=num_unlabeled_per_gpu),
+    dataset=dict(
+        type='SemiSegDataset',
+        labeled=dict(
+            type=dataset_type,
+            data_root=data_root,
+            ann_file='splits/183/labeled.txt',
+            pipeline=labeled_pipeline),
+        unlabeled=dict(
+            type=dataset_type,
+            data_root=data_root,
+            ann_file='splits/183/unlabeled.txt',
+            # <stem>.png written by tools/annotate.py (<out_dir>/labels);
+            # None = dummy labels (unimatch / supervised baselines).
+            pseudo_label_dir='zero_shot/labels',
+            pipeline=unlabeled_pipeline)))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClass'),
+        ann_file='ImageSets/Segmentation/val.txt',
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

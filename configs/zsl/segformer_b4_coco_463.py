@@ -1,0 +1,6 @@
+# SegFormer-B4, COCO (81 classes), 1/256 split = 463 labeled images.
+_base_ = ['./segformer_b4_coco_232.py']
+train_dataloader = dict(
+    dataset=dict(
+        labeled=dict(ann_file='splits/1_256/labeled.txt'),
+        unlabeled=dict(ann_file='splits/1_256/unlabeled.txt')))

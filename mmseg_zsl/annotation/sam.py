@@ -1,0 +1,212 @@
+"""SAM automatic mask generation (segment_anything) behind one small class.
+
+SAM's generator defaults live in exactly one place:
+``SamAutomaticMaskGenerator.__init__``'s signature. We pass only the
+parameters a user set and read the effective values back from that signature
+(:func:`sam_generator_defaults`) for the manifest.
+"""
+import inspect
+import os.path as osp
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Dict, List, Union
+
+import numpy as np
+import torch
+from torch import nn
+
+#: Where to download the official SAM checkpoints.
+SAM_CHECKPOINT_URLS = {
+    'vit_h': 'https://dl.fbaipublicfiles.com/segment_anything/'
+    'sam_vit_h_4b8939.pth',
+    'vit_l': 'https://dl.fbaipublicfiles.com/segment_anything/'
+    'sam_vit_l_0b3195.pth',
+    'vit_b': 'https://dl.fbaipublicfiles.com/segment_anything/'
+    'sam_vit_b_01ec64.pth',
+}
+SAM_MODEL_TYPES = tuple(SAM_CHECKPOINT_URLS)
+#: Parameters of SamAutomaticMaskGenerator that this wrapper fixes itself.
+_FIXED_GENERATOR_ARGS = ('self', 'model', 'output_mode')
+#: A small SAM for smoke tests and demos (random weights, untrained).
+TINY_SAM_CFG = dict(
+    img_size=256,
+    encoder_embed_dim=64,
+    encoder_depth=2,
+    encoder_num_heads=2,
+    encoder_global_attn_indexes=(1, ),
+    window_size=8,
+    prompt_embed_dim=32,
+    decoder_depth=2,
+    decoder_mlp_dim=64,
+    decoder_num_heads=2,
+    mask_in_chans=8)
+
+
+def sam_generator_defaults() -> Dict[str, Any]:
+    """SamAutomaticMaskGenerator's own defaults (the only place they live)."""
+    from segment_anything import SamAutomaticMaskGenerator
+    params = inspect.signature(SamAutomaticMaskGenerator.__init__).parameters
+    return {
+        name: param.default
+        for name, param in params.items() if name not in _FIXED_GENERATOR_ARGS
+    }
+
+
+def build_sam(model_type: str,
+              checkpoint: str,
+              device: Union[str, torch.device] = 'cpu') -> nn.Module:
+    """The official SAM ``model_type`` with weights from ``checkpoint``.
+
+    Raises:
+        ValueError: Unknown model type.
+        FileNotFoundError: The checkpoint file is missing (the message says
+            where to download it).
+    """
+    from segment_anything import sam_model_registry
+    if model_type not in SAM_MODEL_TYPES:
+        raise ValueError(f'SAM model type must be one of {SAM_MODEL_TYPES}, '
+                         f'got {model_type!r}.')
+    if not checkpoint or not osp.isfile(checkpoint):
+        what = (f'SAM checkpoint {checkpoint!r} does not exist'
+                if checkpoint else 'No SAM checkpoint was given')
+        raise FileNotFoundError(
+            f'{what} ({model_type}). Download it from '
+            f'{SAM_CHECKPOINT_URLS[model_type]} and pass its path '
+            '(--sam-checkpoint), or use --random-init for an untrained '
+            'smoke test.')
+    sam = sam_model_registry[model_type](checkpoint=None)
+    state_dict = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    sam.load_state_dict(state_dict)
+    return sam.to(device).eval()
+
+
+def build_random_sam(arch: str = 'tiny',
+                     model_type: str = 'vit_b',
+                     seed: int = 0,
+                     device: Union[str, torch.device] = 'cpu') -> nn.Module:
+    """An UNTRAINED SAM (smoke tests, demos, benchmarks); seeded.
+
+    Args:
+        arch (str): 'tiny' (:data:`TINY_SAM_CFG`, real SAM classes) or
+            'full' (the official ``model_type`` with random weights).
+        model_type (str): SAM model type for 'full'.
+        seed (int): The weights depend only on it.
+        device (str | torch.device): Device.
+    """
+    from segment_anything import sam_model_registry
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        if arch == 'tiny':
+            sam = build_tiny_sam(**TINY_SAM_CFG)
+        elif arch == 'full':
+            if model_type not in SAM_MODEL_TYPES:
+                raise ValueError('SAM model type must be one of '
+                                 f'{SAM_MODEL_TYPES}, got {model_type!r}.')
+            sam = sam_model_registry[model_type](checkpoint=None)
+        else:
+            raise ValueError(f"random-init arch must be 'tiny' or 'full', "
+                             f'got {arch!r}.')
+    return sam.to(device).eval()
+
+
+def build_tiny_sam(img_size: int, encoder_embed_dim: int, encoder_depth: int,
+                   encoder_num_heads: int, encoder_global_attn_indexes,
+                   window_size: int, prompt_embed_dim: int,
+                   decoder_depth: int, decoder_mlp_dim: int,
+                   decoder_num_heads: int, mask_in_chans: int) -> nn.Module:
+    """SAM from segment_anything's own classes with small sizes."""
+    from segment_anything.modeling import (ImageEncoderViT, MaskDecoder,
+                                           PromptEncoder, Sam,
+                                           TwoWayTransformer)
+    patch_size = 16
+    embedding_size = img_size // patch_size
+    return Sam(
+        image_encoder=ImageEncoderViT(
+            img_size=img_size,
+            patch_size=patch_size,
+            embed_dim=encoder_embed_dim,
+            depth=encoder_depth,
+            num_heads=encoder_num_heads,
+            mlp_ratio=4,
+            out_chans=prompt_embed_dim,
+            qkv_bias=True,
+            norm_layer=partial(nn.LayerNorm, eps=1e-6),
+            use_rel_pos=True,
+            global_attn_indexes=tuple(encoder_global_attn_indexes),
+            window_size=window_size),
+        prompt_encoder=PromptEncoder(
+            embed_dim=prompt_embed_dim,
+            image_embedding_size=(embedding_size, embedding_size),
+            input_image_size=(img_size, img_size),
+            mask_in_chans=mask_in_chans),
+        mask_decoder=MaskDecoder(
+            num_multimask_outputs=3,
+            transformer=TwoWayTransformer(
+                depth=decoder_depth,
+                embedding_dim=prompt_embed_dim,
+                mlp_dim=decoder_mlp_dim,
+                num_heads=decoder_num_heads),
+            transformer_dim=prompt_embed_dim,
+            iou_head_depth=3,
+            iou_head_hidden_dim=prompt_embed_dim),
+        pixel_mean=[123.675, 116.28, 103.53],
+        pixel_std=[58.395, 57.12, 57.375]).eval()
+
+
+@dataclass
+class SamMasks:
+    """Masks of one image, in SAM's output order.
+
+    Attributes:
+        rles (list[bytes]): COCO RLE counts of each mask (size = image size).
+        predicted_iou (np.ndarray): ``(K,)`` float32.
+        stability_score (np.ndarray): ``(K,)`` float32.
+    """
+    rles: List[bytes]
+    predicted_iou: np.ndarray
+    stability_score: np.ndarray
+
+
+class SamMaskGenerator:
+    """``SamAutomaticMaskGenerator`` returning COCO RLEs and scores.
+
+    Args:
+        sam (nn.Module): A segment_anything ``Sam``.
+        **generator_kwargs: Any parameter of ``SamAutomaticMaskGenerator``
+            except ``model`` and ``output_mode`` (fixed to 'coco_rle'); the
+            ones not given keep SAM's defaults.
+    """
+
+    def __init__(self, sam: nn.Module, **generator_kwargs: Any) -> None:
+        from segment_anything import SamAutomaticMaskGenerator
+        defaults = sam_generator_defaults()
+        unknown = sorted(set(generator_kwargs) - set(defaults))
+        if unknown:
+            raise TypeError(
+                f'Unknown SAM generator parameters {unknown}; valid ones: '
+                f'{sorted(defaults)} (output_mode is fixed to coco_rle).')
+        self.sam = sam
+        self.params = {**defaults, **generator_kwargs}
+        self._generator = SamAutomaticMaskGenerator(
+            sam, output_mode='coco_rle', **generator_kwargs)
+
+    def settings(self) -> Dict[str, Any]:
+        """Every generator parameter (JSON-ready) for the manifest."""
+        params = dict(self.params)
+        if params.get('point_grids') is not None:
+            params['point_grids'] = [
+                np.asarray(g).tolist() for g in params['point_grids']
+            ]
+        return params
+
+    @torch.inference_mode()
+    def generate(self, image: np.ndarray) -> SamMasks:
+        """Masks of an ``(H, W, 3)`` uint8 RGB image."""
+        records = self._generator.generate(image)
+        rles = [r['segmentation']['counts'] for r in records]
+        return SamMasks(
+            rles=[c.encode() if isinstance(c, str) else c for c in rles],
+            predicted_iou=np.array([r['predicted_iou'] for r in records],
+                                   dtype=np.float32),
+            stability_score=np.array(
+                [r['stability_score'] for r in records], dtype=np.float32))

@@ -1,0 +1,100 @@
+"""The run manifest ``<out_dir>/manifest.json``: how the labels were made.
+
+Keys that define the cache (annotator, models, their settings, cache
+format) must match when a run resumes into an existing directory; the
+``labels`` entry (classes, prompts, threshold, unassigned label) changes
+only through ``--relabel``, which keeps the previous ones in ``history``.
+"""
+import importlib.metadata
+import json
+import os.path as osp
+import platform
+from typing import Any, Dict, List, Optional
+
+from mmseg_zsl.annotation.cache import CACHE_FORMAT_VERSION, atomic_write_bytes
+
+MANIFEST_NAME = 'manifest.json'
+#: Manifest keys that define the cached masks and embeddings.
+CACHE_KEYS = ('annotator', 'cache_format', 'random_init', 'models',
+              'annotator_settings')
+_PACKAGES = ('mmseg_zsl', 'torch', 'torchvision', 'segment_anything',
+             'open_clip_torch', 'mmsegmentation', 'mmcv', 'mmengine',
+             'numpy', 'pycocotools', 'opencv-python')
+
+
+def package_versions() -> Dict[str, Optional[str]]:
+    """Versions of the packages that shape the labels."""
+    versions: Dict[str, Optional[str]] = {'python': platform.python_version()}
+    for name in _PACKAGES:
+        versions[name] = None
+        for spelling in (name, name.replace('_', '-')):
+            try:
+                versions[name] = importlib.metadata.version(spelling)
+                break
+            except importlib.metadata.PackageNotFoundError:
+                continue
+    return versions
+
+
+def build_manifest(annotator: str, models: Dict[str, Any],
+                   annotator_settings: Dict[str, Any], labels: Dict[str, Any],
+                   random_init: Optional[str],
+                   source: Dict[str, Any]) -> Dict:
+    """The manifest of a run (JSON-ready)."""
+    return {
+        'annotator': annotator,
+        'cache_format': CACHE_FORMAT_VERSION,
+        'random_init': random_init,
+        'untrained_models': random_init is not None,
+        'models': models,
+        'annotator_settings': annotator_settings,
+        'labels': labels,
+        'input': source,
+        'versions': package_versions(),
+        'history': [],
+    }
+
+
+def read_manifest(out_dir: str) -> Optional[Dict]:
+    path = osp.join(out_dir, MANIFEST_NAME)
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as file:
+        return json.load(file)
+
+
+def write_manifest(out_dir: str, manifest: Dict) -> None:
+    text = json.dumps(manifest, indent=2, sort_keys=True) + '\n'
+    atomic_write_bytes(osp.join(out_dir, MANIFEST_NAME), text.encode())
+
+
+def normalise_json(value: Any) -> Any:
+    """JSON round trip, so tuples and lists compare equal."""
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+def cache_differences(old: Dict, new: Dict) -> List[str]:
+    """Cache-defining keys whose values differ between two manifests."""
+    return [
+        key for key in CACHE_KEYS
+        if normalise_json(old.get(key)) != normalise_json(new.get(key))
+    ]
+
+
+def check_resume(old: Optional[Dict], new: Dict, out_dir: str) -> None:
+    """Raise if ``out_dir`` was annotated with other settings."""
+    if old is None:
+        return
+    changed = cache_differences(old, new)
+    if changed:
+        raise ValueError(
+            f'{out_dir} was annotated with different {changed} (see its '
+            f'{MANIFEST_NAME}). Resuming would mix labels of two settings: '
+            'use another output directory, or --overwrite to annotate the '
+            'listed images again.')
+    if normalise_json(old.get('labels')) != normalise_json(new.get('labels')):
+        raise ValueError(
+            f'{out_dir} was labelled with other classes, prompts, threshold '
+            f'or unassigned label (see its {MANIFEST_NAME}). Use --relabel '
+            'to rewrite every label from the cache with the new settings '
+            '(no SAM needed), or --overwrite.')

@@ -1,0 +1,3 @@
+from .label_smooth_ce_loss import LabelSmoothCELoss
+
+__all__ = ['LabelSmoothCELoss']

@@ -1,0 +1,3 @@
+from .unimatch_zs_segmentor import UniMatchZSSegmentor
+
+__all__ = ['UniMatchZSSegmentor']

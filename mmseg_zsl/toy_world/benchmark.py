@@ -1,0 +1,106 @@
+"""The seeded toy-world comparison: which runs, their results, the tables.
+
+``tools/benchmark_toy.py`` is the CLI; this module plans the runs (main grid
+plus ablations at the smallest labeled count), keeps the results in a CSV
+that survives interruption, and summarises them as mean ± sample std.
+"""
+import csv
+import os
+import os.path as osp
+from argparse import Namespace
+from typing import Dict, List
+
+from .experiment import METHOD_CONFIGS, ToyRun
+from .plots import mean_and_spread
+
+FIELDS = ('method', 'labeled', 'seed', 'epochs', 'smoothing', 'quality',
+          'miou', 'seconds')
+
+
+def plan_runs(args: Namespace) -> List[ToyRun]:
+    """Main grid first, then the ablations at the smallest labeled count."""
+    runs = [
+        ToyRun(m, n, s, args.epochs, None, args.quality)
+        for n in args.labeled_counts for s in args.seeds
+        for m in args.methods
+    ]
+    smallest = min(args.labeled_counts)
+    for s in args.seeds:
+        if not args.no_smoothing_ablation:
+            runs.append(
+                ToyRun('zsl', smallest, s, args.epochs, 0.0, args.quality))
+        for q in args.ablation_qualities:
+            runs += [
+                ToyRun(m, smallest, s, args.epochs, None, q)
+                for m in ('pseudo', 'zsl')
+            ]
+        for e in args.ablation_epochs:
+            runs += [
+                ToyRun(m, smallest, s, e, None, args.quality)
+                for m in ('pseudo', 'zsl')
+            ]
+    return runs
+
+
+def read_results(path: str) -> List[Dict]:
+    if not osp.isfile(path):
+        return []
+    with open(path, newline='') as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        for key in ('labeled', 'seed', 'epochs'):
+            row[key] = int(row[key])
+        for key in ('quality', 'miou', 'seconds'):
+            row[key] = float(row[key])
+        row['smoothing'] = (None if row['smoothing'] in ('', 'None') else
+                            float(row['smoothing']))
+    return rows
+
+
+def append_result(path: str, row: Dict) -> None:
+    new = not osp.isfile(path)
+    with open(path, 'a', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS, extrasaction='ignore')
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def summary_tables(rows: List[Dict], args: Namespace) -> str:
+    """Markdown tables: mean ± std (n runs) per setting."""
+    def cell(stats) -> str:
+        mean, std, n = stats
+        return f'{mean:.2f} ± {std:.2f} ({n})'
+
+    def is_main(row):
+        return (row['epochs'] == args.epochs and row['smoothing'] is None
+                and row['quality'] == args.quality)
+
+    main = mean_and_spread([r for r in rows if is_main(r)],
+                           ('method', 'labeled'))
+    counts = sorted({n for _, n in main})
+    lines = [
+        f'## mIoU (%) on val, {args.epochs} epochs, pseudo-label quality '
+        f'{args.quality:g}: mean ± sample std (runs)', '',
+        '| method | ' + ' | '.join(f'n={n}' for n in counts) + ' |',
+        '|---' * (len(counts) + 1) + '|'
+    ]
+    for method in [m for m in METHOD_CONFIGS if any(k[0] == m for k in main)]:
+        lines.append(f'| {method} | ' + ' | '.join(
+            cell(main[(method, n)]) if (method, n) in main else '-'
+            for n in counts) + ' |')
+    ablation = mean_and_spread(rows, ('method', 'labeled', 'epochs',
+                                      'smoothing', 'quality'))
+    lines += [
+        '', '## All settings', '',
+        '| method | labeled | epochs | smoothing | quality | mIoU |',
+        '|---|---|---|---|---|---|'
+    ]
+    for key in sorted(ablation, key=str):
+        method, n, epochs, smoothing, quality = key
+        smoothing = 'config' if smoothing is None else f'{smoothing:g}'
+        lines.append(f'| {method} | {n} | {epochs} | {smoothing} | '
+                     f'{quality:g} | {cell(ablation[key])} |')
+    return '\n'.join(lines) + '\n'

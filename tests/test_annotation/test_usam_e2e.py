@@ -1,0 +1,92 @@
+"""U-SAM end to end on the demo world (UNTRAINED tiny SAM: structure only).
+
+Example images cut from the world's ground truth -> tools/train_usam.py ->
+annotation through the shared run loop (with tools/annotate.py's flag
+names) -> tools/eval_pseudo_labels.py and tools/eval_usam_masks.py.
+"""
+import argparse
+import importlib.util
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+
+from mmseg_zsl.apis.usam import add_usam_arguments
+from mmseg_zsl.apis.usam_run import annotate_usam_from_args
+from mmseg_zsl.toy_world import (CLASSES, SHAPE_NAMES, cut_class_examples,
+                                 generate_toy_world)
+
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        f'_tool_{name}', osp.join(ROOT, 'tools', name + '.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def annotate_parser():
+    """The shared flags U-SAM reads, named as in tools/annotate.py."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('input')
+    parser.add_argument('out_dir')
+    for flag in ('--classes', '--data-root', '--dataset-key',
+                 '--sam-model-type', '--sam-checkpoint', '--random-init',
+                 '--device'):
+        parser.add_argument(flag)
+    parser.add_argument('--unassigned-label', type=int)
+    for flag in ('--overwrite', '--relabel', '--no-progress'):
+        parser.add_argument(flag, action='store_true')
+    add_usam_arguments(parser)
+    return parser
+
+
+@pytest.mark.e2e
+def test_usam_on_the_demo_world(tmp_path):
+    world = str(tmp_path / 'world')
+    generate_toy_world(world, num_train=16, num_val=3, labeled_counts=(2, ),
+                       show_progress=False)
+    counts = cut_class_examples(world, per_class=2,
+                                out_dir=str(tmp_path / 'examples'))
+    assert set(counts) == set(SHAPE_NAMES) and min(counts.values()) >= 1
+
+    work_dir = str(tmp_path / 'usam')
+    summary = load_tool('train_usam').main([
+        str(tmp_path / 'examples'), work_dir, '--random-init', 'tiny',
+        '--points-per-side', '4', '--teacher-epochs', '2',
+        '--student-epochs', '2', '--device', 'cpu', '--no-progress'
+    ])
+    assert summary['classes'] == sorted(SHAPE_NAMES)
+    assert summary['num_trained'] == sum(counts.values())
+
+    out = str(tmp_path / 'labels_out')
+    args = annotate_parser().parse_args([
+        osp.join(world, 'splits', 'val.txt'), out, '--data-root', world,
+        '--classes', 'ToyShapesDataset', '--random-init', 'tiny', '--device',
+        'cpu', '--no-progress', '--usam-checkpoint',
+        osp.join(work_dir, 'student.pth'), '--usam-confidence-threshold',
+        '0.0'
+    ])
+    _, merged = annotate_usam_from_args(args)
+    assert (merged.done, merged.failed) == (3, [])
+    assert merged.masks_per_image == 16  # the 4 x 4 grid of training
+    for index in range(3):
+        label = cv2.imread(
+            osp.join(out, 'labels', f'val_{index:05d}.png'),
+            cv2.IMREAD_UNCHANGED)
+        assert label.shape == (96, 96) and label.dtype == np.uint8
+        assert set(np.unique(label)) <= set(range(len(CLASSES)))
+
+    # the shared evaluation tool reads the output unchanged
+    miou = load_tool('eval_pseudo_labels').main(
+        [out, osp.join(world, 'masks')])
+    assert miou['num_images'] == 3
+    assert list(miou['per_class']) == list(CLASSES)
+    ap = load_tool('eval_usam_masks').main(
+        [out, '--instances', osp.join(world, 'instances')])
+    assert ap['num_images'] == 3 and ap['untrained_models']
+    assert 0.0 <= ap['mAP'] <= 100.0
+    assert set(ap['per_class']) <= set(SHAPE_NAMES)

@@ -1,0 +1,142 @@
+"""The toy-world comparison: run settings, config overrides, results."""
+import os.path as osp
+import subprocess
+import sys
+from argparse import Namespace
+
+import pytest
+from mmengine.config import Config
+
+from mmseg_zsl.toy_world.benchmark import (append_result, plan_runs,
+                                           read_results, summary_tables)
+from mmseg_zsl.toy_world.experiment import (METHOD_CONFIGS, ToyRun,
+                                            cfg_options, parse_miou)
+from mmseg_zsl.toy_world.plots import mean_and_spread
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _lookup(cfg, dotted: str):
+    node = cfg
+    for part in dotted.split('.'):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+@pytest.mark.parametrize('method', list(METHOD_CONFIGS))
+def test_cfg_options_override_existing_keys(method, tmp_path):
+    # A misspelt key would silently add a new entry: every override must
+    # name a key the toy config already has, and land there (semi_train_cfg
+    # keys are checked by the segmentor, which rejects unknown ones).
+    run = ToyRun(method, 16, seed=2, epochs=3, smoothing=0.0)
+    options = cfg_options(run, '/w', str(tmp_path / 'pl'))
+    cfg = Config.fromfile(osp.join(ROOT, METHOD_CONFIGS[method]))
+    overrides = dict(option.split('=', 1) for option in options)
+    for key in overrides:
+        if not key.startswith('model.semi_train_cfg.'):
+            _lookup(cfg, key)  # raises KeyError if the key is new
+    cfg.merge_from_dict(overrides)
+    labeled = cfg.train_dataloader.dataset.labeled
+    assert labeled.ann_file == 'splits_seed2/16/labeled.txt'
+    assert labeled.data_root == '/w'
+    assert str(cfg.param_scheduler[0].end) == '3'
+    assert str(cfg.train_cfg.max_epochs) == '3'
+    pseudo_dir = cfg.train_dataloader.dataset.unlabeled.pseudo_label_dir
+    if method in ('pseudo', 'zsl'):
+        assert pseudo_dir == str(tmp_path / 'pl')
+    else:
+        assert pseudo_dir is None
+
+
+def test_run_names_are_distinct_and_methods_checked():
+    names = {
+        ToyRun('zsl', 8).name,
+        ToyRun('zsl', 8, smoothing=0.0).name,
+        ToyRun('zsl', 8, quality=0.4).name,
+        ToyRun('zsl', 8, epochs=12).name,
+        ToyRun('zsl', 8, seed=1).name,
+        ToyRun('pseudo', 8).name,
+    }
+    assert len(names) == 6
+    with pytest.raises(ValueError, match='method must be one of'):
+        ToyRun('fixmatch', 8)
+
+
+def test_parse_miou_reads_the_last_evaluation():
+    log = ('... Epoch(val) [1][10/10] aAcc: 90.1000  mIoU: 14.8200  mAcc: 1\n'
+           '... Iter(test) [8/8]    aAcc: 93.0000  mIoU: 41.5000  mAcc: 2\n')
+    assert parse_miou(log) == 41.5
+    with pytest.raises(RuntimeError, match='no mIoU'):
+        parse_miou('training crashed')
+
+
+def test_plan_covers_grid_and_ablations():
+    args = Namespace(
+        methods=list(METHOD_CONFIGS),
+        labeled_counts=[8, 16, 32, 64],
+        seeds=[0, 1, 2],
+        epochs=4,
+        quality=0.6,
+        ablation_qualities=[0.4, 0.8],
+        ablation_epochs=[12],
+        no_smoothing_ablation=False)
+    runs = plan_runs(args)
+    # 4 methods x 4 counts x 3 seeds, then per seed at n=8: smoothing off
+    # (1) + 2 qualities x {pseudo, zsl} (4) + 1 length x {pseudo, zsl} (2).
+    assert len(runs) == 4 * 4 * 3 + 3 * (1 + 4 + 2)
+    assert len({run.name for run in runs}) == len(runs)
+    ablations = runs[48:]
+    assert all(run.labeled == 8 for run in ablations)
+
+
+def test_results_survive_a_round_trip(tmp_path):
+    path = str(tmp_path / 'results.csv')
+    rows = [
+        dict(ToyRun('zsl', 8, smoothing=0.0).as_row(), miou=50.0, seconds=1),
+        dict(ToyRun('zsl', 8, seed=1).as_row(), miou=52.5, seconds=2),
+    ]
+    for row in rows:
+        append_result(path, row)
+    back = read_results(path)
+    assert [r['smoothing'] for r in back] == [0.0, None]
+    assert [r['miou'] for r in back] == [50.0, 52.5]
+    assert ToyRun(**{k: back[1][k] for k in ToyRun.__dataclass_fields__
+                     }).name == ToyRun('zsl', 8, seed=1).name
+
+
+def test_mean_and_spread_and_table():
+    rows = [
+        dict(ToyRun('zsl', 8, seed=s).as_row(), miou=m)
+        for s, m in enumerate((50.0, 52.0, 54.0))
+    ] + [dict(ToyRun('unimatch', 8).as_row(), miou=40.0)]
+    stats = mean_and_spread(rows, ('method', 'labeled'))
+    # mean 52, sample std sqrt(((-2)^2 + 0 + 2^2) / 2) = 2
+    assert stats[('zsl', 8)] == pytest.approx((52.0, 2.0, 3))
+    assert stats[('unimatch', 8)] == (40.0, 0.0, 1)
+    args = Namespace(epochs=4, quality=0.6)
+    table = summary_tables(rows, args)
+    assert '| zsl | 52.00 ± 2.00 (3) |' in table
+    assert '| unimatch | 40.00 ± 0.00 (1) |' in table
+
+
+@pytest.mark.e2e
+def test_demo_runs_end_to_end_on_a_small_world(tmp_path):
+    out = tmp_path / 'demo'
+    result = subprocess.run([
+        sys.executable, 'tools/run_demo.py', '--out-dir', str(out),
+        '--num-train', '24', '--num-val', '6', '--labeled-counts', '8',
+        '--methods', 'supervised', 'zsl', '--epochs', '1',
+        '--annotate-images', '1', '--num-figure-images', '2'
+    ],
+                            cwd=ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    rows = read_results(str(out / 'results.csv'))
+    assert [row['method'] for row in rows] == ['supervised', 'zsl']
+    assert all(0.0 <= row['miou'] <= 100.0 for row in rows)
+    for name in ('predictions.png', 'miou_vs_labeled.png'):
+        assert (out / name).stat().st_size > 0
+    assert (out / 'zero_shot_untrained' / 'manifest.json').is_file()
+    assert 'UNTRAINED' in result.stdout

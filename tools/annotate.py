@@ -1,0 +1,238 @@
+"""Zero-shot pseudo labels: SAM segments + GEM CLIP features -> label PNGs.
+
+Examples::
+
+    # PASCAL VOC train_aug with real checkpoints (see docs/annotation.md)
+    python tools/annotate.py splits/pascal/train_aug.txt work_dirs/zs_voc \\
+        --data-root data/VOCdevkit/VOC2012 --classes PascalVOCDataset \\
+        --threshold 0.2 --sam-checkpoint checkpoints/sam_vit_h_4b8939.pth
+
+    # new threshold from the cache, without SAM
+    python tools/annotate.py splits/pascal/train_aug.txt work_dirs/zs_voc \\
+        --data-root data/VOCdevkit/VOC2012 --classes PascalVOCDataset \\
+        --threshold 0.25 --relabel
+
+    # several GPUs: tools/dist_annotate.sh INPUT NUM_GPUS OUT_DIR [options]
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
+
+import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
+from mmseg_zsl.apis import DistInfo, annotate_dataset  # noqa: E402
+from mmseg_zsl.apis.annotate import RANDOM_INIT_CHOICES  # noqa: E402
+
+SAM_MODEL_TYPES = ('vit_h', 'vit_l', 'vit_b')
+RESIZE_MODES = ('square', 'keep_ratio')
+#: Generator parameters that are not plain numbers (Python API only).
+_NON_CLI_SAM_PARAMS = ('point_grids', )
+
+
+def sam_generator_flags() -> dict:
+    """``{param: type}`` of SamAutomaticMaskGenerator's number parameters."""
+    from mmseg_zsl.annotation.sam import sam_generator_defaults
+    return {
+        name: type(default)
+        for name, default in sam_generator_defaults().items()
+        if name not in _NON_CLI_SAM_PARAMS
+    }
+
+
+def parse_threshold(value: str):
+    """A number, or a JSON file: a number or ``{class name: threshold}``."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    if not osp.isfile(value):
+        raise argparse.ArgumentTypeError(
+            f'{value!r} is neither a number nor a JSON file of thresholds '
+            "({\"default\": 0.2, \"cat\": 0.25})")
+    with open(value, encoding='utf-8') as file:
+        loaded = json.load(file)
+    if isinstance(loaded, (int, float)):
+        return float(loaded)
+    if not isinstance(loaded, dict):
+        raise argparse.ArgumentTypeError(
+            f'{value}: expected a number or an object mapping class names '
+            'to thresholds.')
+    return {str(k): float(v) for k, v in loaded.items()}
+
+
+def load_class_prompts(path: str) -> dict:
+    if not osp.isfile(path):
+        raise argparse.ArgumentTypeError(f'{path!r} does not exist.')
+    with open(path, encoding='utf-8') as file:
+        loaded = json.load(file)
+    if not isinstance(loaded, dict) or not all(
+            isinstance(v, list) for v in loaded.values()):
+        raise argparse.ArgumentTypeError(
+            f'{path}: expected {{"class name": ["prompt", ...], ...}}.')
+    return loaded
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Zero-shot pseudo labels (SAM + CLIP/GEM), cached and '
+        'resumable. Flags left unset keep the library defaults.',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument(
+        'input',
+        help='mmseg dataset config (.py; its train dataset), split file '
+        '(UniMatch lines "JPEGImages/x.jpg SegmentationClass/x.png", '
+        'with --data-root) or image folder')
+    parser.add_argument('out_dir', help='output directory')
+    parser.add_argument(
+        '--threshold',
+        type=parse_threshold,
+        required=True,
+        help='cosine similarity threshold tau_zs (segments below stay '
+        'unassigned), or a JSON file {"default": t, "<class>": t, ...}')
+
+    labels = parser.add_argument_group('classes and labels')
+    labels.add_argument(
+        '--classes',
+        help='class file (one name per line, optionally "name: display '
+        'name"; line order = label id) or an mmseg dataset type such as '
+        'PascalVOCDataset; default: the config dataset\'s metainfo')
+    labels.add_argument(
+        '--templates',
+        nargs='+',
+        help="prompt templates with '{}' for the class name, averaged "
+        "(default: 'a photo of a {}.')")
+    labels.add_argument(
+        '--class-prompts',
+        type=load_class_prompts,
+        help='JSON file {"class": ["prompt", ...]} replacing the templates '
+        'for those classes')
+    labels.add_argument(
+        '--background-names',
+        nargs='*',
+        help='classes not queried with text (default: background)')
+    labels.add_argument(
+        '--unassigned-label',
+        type=int,
+        choices=(0, 255),
+        help='label of pixels no assigned segment covers: 0 = background '
+        '(default), 255 = ignore')
+
+    data = parser.add_argument_group('input')
+    data.add_argument('--data-root', help='root of a split file\'s paths')
+    data.add_argument(
+        '--dataset-key',
+        help='dotted key of the dataset in a config '
+        '(default: train_dataloader.dataset)')
+
+    models = parser.add_argument_group('models')
+    models.add_argument(
+        '--sam-model-type',
+        choices=SAM_MODEL_TYPES,
+        help='SAM backbone (default: vit_h)')
+    models.add_argument(
+        '--sam-checkpoint',
+        help='SAM weights, e.g. sam_vit_h_4b8939.pth from '
+        'https://github.com/facebookresearch/segment-anything')
+    models.add_argument(
+        '--clip-model',
+        help='open_clip model name (default: ViT-B-16-quickgelu)')
+    models.add_argument(
+        '--clip-pretrained',
+        help='open_clip pretrained tag or checkpoint path (default: openai)')
+    models.add_argument('--clip-cache-dir', help='open_clip download cache')
+    models.add_argument('--gem-depth', type=int, help='default: 7')
+    models.add_argument('--ss-attn-iter', type=int, help='default: 1')
+    models.add_argument(
+        '--ss-attn-temp',
+        type=float,
+        help='fixed GEM inverse temperature (default: adaptive)')
+    models.add_argument(
+        '--image-size',
+        type=int,
+        help='CLIP input side (square) or short side (keep_ratio); '
+        'default: 448')
+    models.add_argument(
+        '--resize-mode', choices=RESIZE_MODES, help='default: square')
+    models.add_argument(
+        '--random-init',
+        choices=RANDOM_INIT_CHOICES,
+        help='UNTRAINED random SAM and CLIP (tiny or full size) for smoke '
+        'tests and demos; labels are meaningless; no checkpoints needed')
+    models.add_argument(
+        '--device', help='default: this process\'s GPU if any, else cpu')
+
+    sam = parser.add_argument_group(
+        'SAM automatic mask generator (default: SAM\'s own)')
+    for name, kind in sam_generator_flags().items():
+        sam.add_argument(
+            '--' + name.replace('_', '-'),
+            type=kind,
+            dest='sam_' + name,
+            help=f'SamAutomaticMaskGenerator {name}')
+
+    run = parser.add_argument_group('run')
+    run.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='annotate images again even if done (default: resume)')
+    run.add_argument(
+        '--relabel',
+        action='store_true',
+        help='rewrite every label from the cache with the given classes, '
+        'prompts and threshold (loads only the CLIP text tower)')
+    run.add_argument(
+        '--no-progress', action='store_true', help='hide the progress bar')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    sam_generator = {
+        key[len('sam_'):]: value
+        for key, value in vars(args).items()
+        if key.startswith('sam_') and key not in ('sam_model_type',
+                                                  'sam_checkpoint')
+    }
+    model_options = dict(
+        sam_model_type=args.sam_model_type,
+        sam_checkpoint=args.sam_checkpoint,
+        sam_generator=sam_generator,
+        clip_model=args.clip_model,
+        clip_pretrained=args.clip_pretrained,
+        clip_cache_dir=args.clip_cache_dir,
+        gem=dict(
+            gem_depth=args.gem_depth,
+            ss_attn_iter=args.ss_attn_iter,
+            ss_attn_temp=args.ss_attn_temp),
+        clip_input=dict(
+            image_size=args.image_size, resize_mode=args.resize_mode),
+        random_init=args.random_init)
+    own, merged = annotate_dataset(
+        args.input,
+        args.out_dir,
+        args.threshold,
+        classes=args.classes,
+        templates=args.templates,
+        class_prompts=args.class_prompts,
+        background_names=args.background_names,
+        unassigned_label=args.unassigned_label,
+        data_root=args.data_root,
+        dataset_key=args.dataset_key,
+        overwrite=args.overwrite,
+        relabel=args.relabel,
+        device=args.device,
+        progress=not args.no_progress,
+        **{k: v
+           for k, v in model_options.items() if v is not None})
+    rank = DistInfo.from_env().rank
+    if merged.ranks > 1:
+        print(f'[rank {rank}] {own.line()}', flush=True)
+    if rank == 0:
+        print(merged.line(), flush=True)
+        print(f'labels: {osp.join(args.out_dir, "labels")}', flush=True)
+
+
+if __name__ == '__main__':
+    main()

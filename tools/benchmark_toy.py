@@ -1,0 +1,127 @@
+"""The seeded comparison on the toy world: methods x labeled counts x seeds.
+
+Beside the main grid it runs three ablations at the smallest labeled count:
+label smoothing off for ``zsl``, other pseudo-label qualities and other
+training lengths for ``zsl`` and ``pseudo``. Every run goes through
+tools/train.py and tools/test.py (see mmseg_zsl/toy_world/experiment.py).
+Results are appended to ``OUT/results.csv`` as each run ends, so an
+interrupted benchmark resumes where it stopped; ``OUT/summary.md`` holds the
+tables (mean ± sample std over seeds) and ``OUT/miou_vs_labeled.png`` the
+plot.
+
+Example::
+
+    python tools/benchmark_toy.py --out-dir work_dirs/benchmark_toy
+"""
+import argparse
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+import mmseg_zsl  # noqa: F401  (compat patches first)
+from mmseg_zsl.toy_world import read_split_stems, write_split_files
+from mmseg_zsl.toy_world.benchmark import (FIELDS, append_result, plan_runs,
+                                           read_results, summary_tables)
+from mmseg_zsl.toy_world.experiment import (METHOD_CONFIGS, ToyRun, splits_dir,
+                                            train_and_test)
+from mmseg_zsl.toy_world.plots import plot_miou_vs_labeled
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Seeded comparison of the four modes on the toy world.')
+    parser.add_argument('--out-dir', default='work_dirs/benchmark_toy')
+    parser.add_argument('--methods', nargs='+', default=list(METHOD_CONFIGS),
+                        choices=list(METHOD_CONFIGS))
+    parser.add_argument('--labeled-counts', type=int, nargs='+',
+                        default=[8, 16, 32, 64])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--epochs', type=int, default=4)
+    parser.add_argument('--quality', type=float, default=0.6)
+    parser.add_argument(
+        '--ablation-qualities', type=float, nargs='*', default=[0.4, 0.8],
+        help='other pseudo-label qualities for zsl and pseudo')
+    parser.add_argument(
+        '--ablation-epochs', type=int, nargs='*', default=[12],
+        help='other training lengths for zsl and pseudo')
+    parser.add_argument('--no-smoothing-ablation', action='store_true')
+    return parser.parse_args(argv)
+
+
+def prepare_world(out_dir: str, seeds: List[int], counts: List[int],
+                  qualities: List[float]) -> Dict[float, str]:
+    """World, one labeled draw per seed, pseudo labels per quality."""
+    world = osp.join(out_dir, 'world')
+    python = [sys.executable]
+    subprocess.run(python + ['tools/make_toy_world.py', world,
+                             '--no-progress', '--labeled-counts'] +
+                   [str(n) for n in counts],
+                   cwd=REPO, check=True)
+    train = read_split_stems(osp.join(world, 'splits', 'train.txt'))
+    val = read_split_stems(osp.join(world, 'splits', 'val.txt'))
+    for seed in seeds:
+        if seed != 0 and not osp.isdir(osp.join(world, splits_dir(seed))):
+            write_split_files(world, train, val, counts, seed=seed,
+                              splits_dir=splits_dir(seed))
+    pseudo_dirs = {}
+    for quality in qualities:
+        pseudo = osp.join(out_dir, f'pseudo_labels_q{quality:g}')
+        if not osp.isdir(pseudo):
+            subprocess.run(python + [
+                'tools/simulate_pseudo_labels.py', world, pseudo,
+                '--quality', str(quality), '--no-progress'
+            ], cwd=REPO, check=True)
+        pseudo_dirs[quality] = pseudo
+    return pseudo_dirs
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    out_dir = osp.abspath(args.out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    results_csv = osp.join(out_dir, 'results.csv')
+    runs = plan_runs(args)
+    pseudo_dirs = prepare_world(out_dir, args.seeds, args.labeled_counts,
+                                sorted({r.quality for r in runs}))
+    world = osp.join(out_dir, 'world')
+    done = {ToyRun(**{k: row[k]
+                      for k in FIELDS[:6]}).name
+            for row in read_results(results_csv)}
+    todo = [run for run in runs if run.name not in done]
+    print(f'{len(runs)} runs planned, {len(runs) - len(todo)} already in '
+          f'{results_csv}, {len(todo)} to go', flush=True)
+    start = time.perf_counter()
+    for index, run in enumerate(todo, 1):
+        row = train_and_test(run, world, pseudo_dirs[run.quality],
+                             osp.join(out_dir, 'work_dirs'), REPO)
+        append_result(results_csv, row)
+        elapsed = time.perf_counter() - start
+        print(f'[{index}/{len(todo)}] {run.name}: mIoU {row["miou"]:.2f} '
+              f'({row["seconds"]:.0f} s; eta '
+              f'{elapsed / index * (len(todo) - index) / 60:.0f} min)',
+              flush=True)
+    rows = read_results(results_csv)
+    summary = summary_tables(rows, args)
+    with open(osp.join(out_dir, 'summary.md'), 'w') as f:
+        f.write(summary)
+    main_rows = [
+        r for r in rows if r['epochs'] == args.epochs
+        and r['smoothing'] is None and r['quality'] == args.quality
+    ]
+    plot_miou_vs_labeled(
+        main_rows, osp.join(out_dir, 'miou_vs_labeled.png'),
+        f'toy world, {args.epochs} epochs, q={args.quality:g}, '
+        f'{len(args.seeds)} seeds')
+    print(summary)
+    print(f'benchmark: {len(rows)} runs in {results_csv}; tables in '
+          f'{out_dir}/summary.md')
+
+
+if __name__ == '__main__':
+    main()

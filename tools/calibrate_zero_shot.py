@@ -1,0 +1,288 @@
+"""Tune the zero-shot labeller on the labelled split, then annotate the rest.
+
+Annotates the labelled images into an annotation directory (cached and
+resumable, exactly as tools/annotate.py), then searches, from that cache
+alone, the similarity threshold (global and per class) and each class's
+prompt (templates x synonyms) that maximise pseudo-label mIoU against the
+labelled ground truth, cross-validated. Writes ``settings.json`` (for
+``tools/annotate.py --settings``) and ``report.json`` to
+``<out_dir>/calibration/``.
+
+Examples::
+
+    # PASCAL VOC, 183 labelled images (ground truth: the split's 2nd column)
+    python tools/calibrate_zero_shot.py splits/pascal/183/labeled.txt \\
+        work_dirs/zs_voc_labeled --data-root data/VOCdevkit/VOC2012 \\
+        --classes PascalVOCDataset --threshold 0.2 \\
+        --sam-checkpoint checkpoints/sam_vit_h_4b8939.pth \\
+        --synonyms synonyms.txt
+
+    # again from the cache only (new synonyms, no SAM)
+    python tools/calibrate_zero_shot.py splits/pascal/183/labeled.txt \\
+        work_dirs/zs_voc_labeled --data-root data/VOCdevkit/VOC2012 \\
+        --skip-annotation --synonyms synonyms.txt
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
+
+import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
+from mmseg_zsl.apis.annotate import RANDOM_INIT_CHOICES  # noqa: E402
+from mmseg_zsl.apis.calibrate import calibrate_zero_shot  # noqa: E402
+
+SAM_MODEL_TYPES = ('vit_h', 'vit_l', 'vit_b')
+RESIZE_MODES = ('square', 'keep_ratio')
+#: Generator parameters that are not plain numbers (Python API only).
+_NON_CLI_SAM_PARAMS = ('point_grids', )
+
+
+def sam_generator_flags() -> dict:
+    """``{param: type}`` of SamAutomaticMaskGenerator's number parameters."""
+    from mmseg_zsl.annotation.sam import sam_generator_defaults
+    return {
+        name: type(default)
+        for name, default in sam_generator_defaults().items()
+        if name not in _NON_CLI_SAM_PARAMS
+    }
+
+
+def parse_threshold(value: str):
+    """A number, or a JSON file: a number or ``{class name: threshold}``."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    if not osp.isfile(value):
+        raise argparse.ArgumentTypeError(
+            f'{value!r} is neither a number nor a JSON file of thresholds '
+            '({"default": 0.2, "cat": 0.25})')
+    with open(value, encoding='utf-8') as file:
+        loaded = json.load(file)
+    if isinstance(loaded, (int, float)):
+        return float(loaded)
+    if not isinstance(loaded, dict):
+        raise argparse.ArgumentTypeError(
+            f'{value}: expected a number or an object mapping class names '
+            'to thresholds.')
+    return {str(k): float(v) for k, v in loaded.items()}
+
+
+def load_class_prompts(path: str) -> dict:
+    if not osp.isfile(path):
+        raise argparse.ArgumentTypeError(f'{path!r} does not exist.')
+    with open(path, encoding='utf-8') as file:
+        loaded = json.load(file)
+    if not isinstance(loaded, dict) or not all(
+            isinstance(v, list) for v in loaded.values()):
+        raise argparse.ArgumentTypeError(
+            f'{path}: expected {{"class name": ["prompt", ...], ...}}.')
+    return loaded
+
+
+def add_annotation_arguments(parser: argparse.ArgumentParser) -> None:
+    """tools/annotate.py's label, input and model flags (default None)."""
+    labels = parser.add_argument_group(
+        'annotation of the labelled images (the "before" settings)')
+    labels.add_argument(
+        '--threshold',
+        type=parse_threshold,
+        help='similarity threshold of the annotation run, or a JSON file '
+        '{"default": t, "<class>": t}; required unless --skip-annotation')
+    labels.add_argument(
+        '--classes',
+        help='class file or mmseg dataset type (default: the config '
+        "dataset's metainfo)")
+    labels.add_argument(
+        '--templates', nargs='+', help="prompt templates with '{}'")
+    labels.add_argument(
+        '--class-prompts',
+        type=load_class_prompts,
+        help='JSON file {"class": ["prompt", ...]}')
+    labels.add_argument(
+        '--background-names',
+        nargs='*',
+        help='classes not queried with text (default: background)')
+    labels.add_argument(
+        '--unassigned-label',
+        type=int,
+        choices=(0, 255),
+        help='label of unassigned pixels: 0 (default) or 255')
+    labels.add_argument('--data-root', help="root of a split file's paths")
+    labels.add_argument(
+        '--dataset-key',
+        help='dotted key of the dataset in a config '
+        '(default: train_dataloader.dataset)')
+
+    models = parser.add_argument_group('models (as tools/annotate.py)')
+    models.add_argument('--sam-model-type', choices=SAM_MODEL_TYPES)
+    models.add_argument('--sam-checkpoint', help='SAM weights')
+    models.add_argument('--clip-model', help='open_clip model name')
+    models.add_argument(
+        '--clip-pretrained', help='open_clip pretrained tag or checkpoint')
+    models.add_argument('--clip-cache-dir', help='open_clip download cache')
+    models.add_argument('--gem-depth', type=int)
+    models.add_argument('--ss-attn-iter', type=int)
+    models.add_argument('--ss-attn-temp', type=float)
+    models.add_argument('--image-size', type=int)
+    models.add_argument('--resize-mode', choices=RESIZE_MODES)
+    models.add_argument(
+        '--random-init',
+        choices=RANDOM_INIT_CHOICES,
+        help='UNTRAINED random SAM and CLIP (smoke tests, demos)')
+    models.add_argument(
+        '--device', help="default: this process's GPU if any, else cpu")
+    sam = parser.add_argument_group('SAM automatic mask generator')
+    for name, kind in sam_generator_flags().items():
+        sam.add_argument(
+            '--' + name.replace('_', '-'), type=kind, dest='sam_' + name)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Calibrate the zero-shot labeller (threshold, prompts) '
+        'on labelled images and write settings for tools/annotate.py.',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument(
+        'input',
+        help='the labelled images: mmseg config, split file (ground truth '
+        'in its second column) or image folder (with --gt-dir)')
+    parser.add_argument(
+        'out_dir',
+        help='annotation directory of the labelled images (cache shared '
+        'with tools/annotate.py, resumed)')
+    parser.add_argument(
+        '--skip-annotation',
+        action='store_true',
+        help='use the cache of out_dir as it is (no SAM, no image tower)')
+    add_annotation_arguments(parser)
+
+    gt = parser.add_argument_group('ground truth')
+    gt.add_argument(
+        '--gt-dir',
+        help='directory of <stem>.png ground truth (default: the split '
+        "file's second column or the config's seg_map_path)")
+    gt.add_argument('--gt-suffix', help='ground-truth suffix (default .png)')
+    gt.add_argument(
+        '--ignore-index', type=int, help='ignored label (default 255)')
+
+    search = parser.add_argument_group('search')
+    search.add_argument(
+        '--synonyms',
+        help="synonym file, lines 'class: synonym1, synonym2'")
+    search.add_argument(
+        '--candidate-templates',
+        nargs='+',
+        help="templates to try, with '{}' (default: 7 CLIP templates)")
+    search.add_argument(
+        '--no-prompt-search',
+        dest='prompt_search',
+        action='store_const',
+        const=False,
+        help='keep the annotation run\'s prompts')
+    search.add_argument(
+        '--no-per-class',
+        dest='per_class',
+        action='store_const',
+        const=False,
+        help='one threshold for all classes')
+    search.add_argument(
+        '--folds', type=int, help='cross-validation folds (default 5)')
+    search.add_argument('--seed', type=int, help='fold seed (default 0)')
+    search.add_argument(
+        '--rounds', type=int, help='coordinate-ascent passes (default 2)')
+    search.add_argument(
+        '--max-candidates',
+        type=int,
+        help='thresholds tried per search at most (default 20000)')
+    search.add_argument(
+        '--min-gain',
+        type=float,
+        help='mIoU points a per-class change must gain (default 0)')
+    search.add_argument(
+        '--work-dir',
+        help='where settings.json and report.json go '
+        '(default: <out_dir>/calibration)')
+    parser.add_argument(
+        '--no-progress', action='store_true', help='hide progress bars')
+    return parser.parse_args(argv)
+
+
+def model_options(args: argparse.Namespace) -> dict:
+    sam_generator = {
+        key[len('sam_'):]: value
+        for key, value in vars(args).items()
+        if key.startswith('sam_') and key not in ('sam_model_type',
+                                                  'sam_checkpoint')
+    }
+    options = dict(
+        sam_model_type=args.sam_model_type,
+        sam_checkpoint=args.sam_checkpoint,
+        sam_generator=sam_generator,
+        clip_model=args.clip_model,
+        clip_pretrained=args.clip_pretrained,
+        clip_cache_dir=args.clip_cache_dir,
+        gem=dict(
+            gem_depth=args.gem_depth,
+            ss_attn_iter=args.ss_attn_iter,
+            ss_attn_temp=args.ss_attn_temp),
+        clip_input=dict(
+            image_size=args.image_size, resize_mode=args.resize_mode),
+        random_init=args.random_init)
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def main(argv=None):
+    from mmseg_zsl.calibration import format_report
+    args = parse_args(argv)
+    if args.threshold is None and not args.skip_annotation:
+        raise SystemExit(
+            'calibrate_zero_shot.py: --threshold is needed to annotate the '
+            'labelled images (your current guess, e.g. 0.2: it gives the '
+            "'before' numbers); with an annotated out_dir, pass "
+            '--skip-annotation instead.')
+    options = dict(
+        threshold=args.threshold,
+        classes=args.classes,
+        templates=args.templates,
+        class_prompts=args.class_prompts,
+        background_names=args.background_names,
+        unassigned_label=args.unassigned_label,
+        data_root=args.data_root,
+        dataset_key=args.dataset_key,
+        gt_dir=args.gt_dir,
+        gt_suffix=args.gt_suffix,
+        ignore_index=args.ignore_index,
+        synonyms=args.synonyms,
+        candidate_templates=args.candidate_templates,
+        prompt_search=args.prompt_search,
+        per_class=args.per_class,
+        folds=args.folds,
+        seed=args.seed,
+        rounds=args.rounds,
+        max_candidates=args.max_candidates,
+        min_gain=args.min_gain,
+        work_dir=args.work_dir,
+        device=args.device)
+    output = calibrate_zero_shot(
+        args.input,
+        args.out_dir,
+        annotate=not args.skip_annotation,
+        progress=not args.no_progress,
+        **{k: v
+           for k, v in options.items() if v is not None},
+        **model_options(args))
+    if output is None:  # not rank 0 of a distributed annotation
+        return None
+    _, report = output
+    print(format_report(report), flush=True)
+    print(f"settings: {report['settings_file']}", flush=True)
+    print('annotate the unlabelled images with: tools/annotate.py INPUT '
+          f"OUT_DIR --settings {report['settings_file']}", flush=True)
+    return report
+
+
+if __name__ == '__main__':
+    main()
