@@ -1,12 +1,12 @@
 """Install mmseg_zsl: ``pip install -e .[annotation,tests]``.
 
-torch and mmcv's compiled ops are prerequisites installed first (``tools/install_env.sh`` does it,
-see the README); the pins and the reason for each live in ``requirements/*.txt``.
+torch and mmcv's compiled ops are prerequisites installed first
+(``tools/install_env.sh`` does it, see the README); the pins and the reason
+for each live in ``requirements/*.txt``.
 """
 import os.path as osp
-from typing import List
-
 from setuptools import find_packages, setup
+from typing import List
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -26,13 +26,15 @@ def read_version() -> str:
 setup(
     name='mmseg_zsl',
     version=read_version(),
-    description='Zero-shot pseudo labels (SAM + CLIP/GEM) and semi-supervised '
-    'training with enhanced labels, as an mmsegmentation 1.x plugin',
+    description='Zero-shot pseudo labels (SAM + CLIP/GEM) and '
+    'semi-supervised training with enhanced labels, as an mmsegmentation '
+    '1.x plugin',
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmseg_zsl', 'mmseg_zsl.*']),
     python_requires='>=3.10,<3.12',
-    install_requires=parse_requirements('runtime') + parse_requirements('mmcv'),
+    install_requires=(parse_requirements('runtime') +
+                      parse_requirements('mmcv')),
     extras_require=dict(
         annotation=parse_requirements('annotation'),
         tests=parse_requirements('tests')),

@@ -1,4 +1,4 @@
-"""Failure modes and idempotence of tools/install_env.sh (fast: nothing is built)."""
+"""Failure modes and idempotence of tools/install_env.sh (nothing built)."""
 import os
 import os.path as osp
 import subprocess

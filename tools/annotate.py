@@ -2,7 +2,8 @@
 
 Examples::
 
-    # PASCAL VOC train_aug with real checkpoints (see docs/annotation.md)
+    # PASCAL VOC train_aug with real checkpoints (README: "Zero-shot pseudo
+    # labels")
     python tools/annotate.py splits/pascal/train_aug.txt work_dirs/zs_voc \\
         --data-root data/VOCdevkit/VOC2012 --classes PascalVOCDataset \\
         --threshold 0.2 --sam-checkpoint checkpoints/sam_vit_h_4b8939.pth
@@ -21,9 +22,13 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
-import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
-from mmseg_zsl.apis import DistInfo, annotate_dataset  # noqa: E402
-from mmseg_zsl.apis.annotate import RANDOM_INIT_CHOICES  # noqa: E402
+import mmseg_zsl  # noqa: F401  (compat patches, registries)
+from mmseg_zsl.apis import DistInfo, annotate_dataset
+from mmseg_zsl.apis.annotate import RANDOM_INIT_CHOICES
+from mmseg_zsl.apis.calibrate import annotate_options_from_settings
+from mmseg_zsl.apis.prompted import (PROMPT_KINDS, add_prompted_arguments,
+                                     annotate_prompted_from_args)
+from mmseg_zsl.apis.usam import add_usam_arguments
 
 SAM_MODEL_TYPES = ('vit_h', 'vit_l', 'vit_b')
 RESIZE_MODES = ('square', 'keep_ratio')
@@ -32,10 +37,10 @@ _NON_CLI_SAM_PARAMS = ('point_grids', )
 
 
 def sam_generator_flags() -> dict:
-    """``{param: type}`` of SamAutomaticMaskGenerator's number parameters."""
+    """``{param: default}`` of SamAutomaticMaskGenerator's number params."""
     from mmseg_zsl.annotation.sam import sam_generator_defaults
     return {
-        name: type(default)
+        name: default
         for name, default in sam_generator_defaults().items()
         if name not in _NON_CLI_SAM_PARAMS
     }
@@ -77,8 +82,7 @@ def load_class_prompts(path: str) -> dict:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Zero-shot pseudo labels (SAM + CLIP/GEM), cached and '
-        'resumable. Flags left unset keep the library defaults.',
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        'resumable. Flags left unset keep the library defaults.')
     parser.add_argument(
         'input',
         help='mmseg dataset config (.py; its train dataset), split file '
@@ -86,11 +90,23 @@ def parse_args(argv=None) -> argparse.Namespace:
         'with --data-root) or image folder')
     parser.add_argument('out_dir', help='output directory')
     parser.add_argument(
+        '--prompts',
+        choices=('zero-shot', ) + tuple(PROMPT_KINDS) + ('usam', ),
+        default='zero-shot',
+        help='labeller: zero-shot SAM + CLIP/GEM (the paper), SAM prompted '
+        'by weak annotations (boxes, points, scribbles; --prompt-file), or '
+        'U-SAM (a classifier on SAM mask tokens; --usam-checkpoint)')
+    parser.add_argument(
         '--threshold',
         type=parse_threshold,
-        required=True,
-        help='cosine similarity threshold tau_zs (segments below stay '
-        'unassigned), or a JSON file {"default": t, "<class>": t, ...}')
+        help='zero-shot: cosine similarity threshold tau_zs (segments '
+        'below stay unassigned), or a JSON file {"default": t, "<class>": '
+        't, ...}; required unless --settings gives it')
+    parser.add_argument(
+        '--settings',
+        help='zero-shot: settings file of tools/calibrate_zero_shot.py '
+        '(threshold(s), classes, prompts, unassigned label); flags given '
+        'as well replace its values')
 
     labels = parser.add_argument_group('classes and labels')
     labels.add_argument(
@@ -165,12 +181,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
     sam = parser.add_argument_group(
         'SAM automatic mask generator (default: SAM\'s own)')
-    for name, kind in sam_generator_flags().items():
+    for name, default in sam_generator_flags().items():
         sam.add_argument(
             '--' + name.replace('_', '-'),
-            type=kind,
+            type=type(default),
             dest='sam_' + name,
-            help=f'SamAutomaticMaskGenerator {name}')
+            metavar=type(default).__name__.upper(),
+            help=f'{name} (SAM default: {default:g})')
 
     run = parser.add_argument_group('run')
     run.add_argument(
@@ -184,11 +201,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         'prompts and threshold (loads only the CLIP text tower)')
     run.add_argument(
         '--no-progress', action='store_true', help='hide the progress bar')
-    return parser.parse_args(argv)
+    add_prompted_arguments(parser)
+    add_usam_arguments(parser)
+    args = parser.parse_args(argv)
+    if (args.prompts == 'zero-shot' and args.threshold is None
+            and args.settings is None):
+        parser.error('--threshold (or --settings) is required for zero-shot '
+                     'annotation')
+    return args
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
+def annotate_zero_shot(args: argparse.Namespace) -> tuple:
+    """The paper's labeller: SAM segments + GEM CLIP features."""
     sam_generator = {
         key[len('sam_'):]: value
         for key, value in vars(args).items()
@@ -209,15 +233,24 @@ def main(argv=None) -> None:
         clip_input=dict(
             image_size=args.image_size, resize_mode=args.resize_mode),
         random_init=args.random_init)
-    own, merged = annotate_dataset(
-        args.input,
-        args.out_dir,
-        args.threshold,
+    label_options = dict(
+        threshold=args.threshold,
         classes=args.classes,
         templates=args.templates,
         class_prompts=args.class_prompts,
         background_names=args.background_names,
-        unassigned_label=args.unassigned_label,
+        unassigned_label=args.unassigned_label)
+    if args.settings is not None:
+        label_options = annotate_options_from_settings(
+            args.settings, **label_options)
+    if label_options['threshold'] is None:
+        raise SystemExit(f'annotate.py: {args.settings} gives no threshold; '
+                         'pass --threshold.')
+    return annotate_dataset(
+        args.input,
+        args.out_dir,
+        label_options.pop('threshold'),
+        **label_options,
         data_root=args.data_root,
         dataset_key=args.dataset_key,
         overwrite=args.overwrite,
@@ -226,6 +259,17 @@ def main(argv=None) -> None:
         progress=not args.no_progress,
         **{k: v
            for k, v in model_options.items() if v is not None})
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.prompts == 'zero-shot':
+        own, merged = annotate_zero_shot(args)
+    elif args.prompts == 'usam':
+        from mmseg_zsl.apis.usam_run import annotate_usam_from_args
+        own, merged = annotate_usam_from_args(args)
+    else:
+        own, merged = annotate_prompted_from_args(args)
     rank = DistInfo.from_env().rank
     if merged.ranks > 1:
         print(f'[rank {rank}] {own.line()}', flush=True)

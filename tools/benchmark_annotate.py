@@ -30,6 +30,8 @@ import mmseg_zsl  # noqa: E402,F401  (compat patches)
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--num-images', type=int, default=3)
+    parser.add_argument(
+        '--warmup', type=int, default=1, help='untimed images first')
     parser.add_argument('--height', type=int, default=375)
     parser.add_argument('--width', type=int, default=500)
     parser.add_argument('--sam-model-type', default='vit_b')
@@ -127,9 +129,9 @@ def main(argv=None) -> dict:
     }
     sam_counts = []
     out_dir = tempfile.mkdtemp(prefix='mmseg_zsl_bench_')
-    # One warm-up image (allocations, kernels), not timed.
-    warm = synthetic_image(rng, args.height, args.width)
-    annotator.annotate(warm)
+    # Warm-up images (allocations, CUDA kernels), not timed.
+    for _ in range(args.warmup):
+        annotator.annotate(synthetic_image(rng, args.height, args.width))
 
     def post_sam(masks, features):
         # SAM hands over COCO RLEs already; encoding them is not timed.

@@ -23,6 +23,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -49,8 +50,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--methods', nargs='+', default=list(METHODS),
         choices=list(METHOD_CONFIGS))
-    parser.add_argument('--epochs', type=int, default=4,
+    parser.add_argument('--epochs', type=int, default=2,
                         help='passes over the unlabeled set per run')
+    parser.add_argument('--jobs', type=int, default=min(2, os.cpu_count()),
+                        help='runs trained in parallel (one core each)')
     parser.add_argument('--quality', type=float, default=0.6,
                         help='quality knob of the simulated pseudo labels')
     parser.add_argument('--annotate-images', type=int, default=6,
@@ -175,19 +178,21 @@ def main(argv=None) -> None:
 
     step('4/5 training and testing '
          f'{len(args.methods) * len(args.labeled_counts)} runs')
-    results = []
-    for labeled in args.labeled_counts:
-        for method in args.methods:
-            run = ToyRun(method, labeled, epochs=args.epochs,
-                         quality=args.quality)
-            pred_dir = osp.join(out_dir, 'predictions', run.name)
-            row = train_and_test(run, world, pseudo,
-                                 osp.join(out_dir, 'work_dirs'), REPO,
-                                 pred_dir)
-            row['pred_dir'] = pred_dir
-            results.append(row)
-            print(f'{method:>10} n={labeled:<3} mIoU {row["miou"]:6.2f} '
-                  f'({row["seconds"]:.0f} s)', flush=True)
+    runs = [
+        ToyRun(method, labeled, epochs=args.epochs, quality=args.quality)
+        for labeled in args.labeled_counts for method in args.methods
+    ]
+
+    def train_one(run: ToyRun) -> dict:
+        pred_dir = osp.join(out_dir, 'predictions', run.name)
+        row = train_and_test(run, world, pseudo,
+                             osp.join(out_dir, 'work_dirs'), REPO, pred_dir)
+        print(f'{run.method:>10} n={run.labeled:<3} mIoU {row["miou"]:6.2f} '
+              f'({row["seconds"]:.0f} s)', flush=True)
+        return dict(row, pred_dir=pred_dir)
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = list(pool.map(train_one, runs))
 
     step('5/5 results')
     header = 'method      ' + ''.join(f'  n={n:<5}'

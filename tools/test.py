@@ -3,7 +3,6 @@
 # (compatibility patches, registration) and CPU-only distributed runs (gloo)
 # for ``tools/dist_test.sh`` without GPUs.
 import argparse
-import logging
 import os
 import os.path as osp
 import sys
@@ -11,11 +10,10 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import mmseg_zsl  # noqa: E402,F401 isort: skip  (patches, registers)
-import torch  # noqa: E402
-import torch.distributed as torch_dist  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+
+from mmseg_zsl.utils import setup_cpu_distributed  # noqa: E402
 
 
 # TODO: support fuse_conv_bn, visualization, and format_only
@@ -88,42 +86,6 @@ def trigger_visualization_hook(cfg, args):
             '"visualization=dict(type=\'VisualizationHook\')"')
 
     return cfg
-
-
-def _sync_bn_to_bn(node):
-    """Replace every ``type='SyncBN'`` of a config tree by ``'BN'``."""
-    if isinstance(node, dict):
-        if node.get('type') == 'SyncBN':
-            node['type'] = 'BN'
-        for value in node.values():
-            _sync_bn_to_bn(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _sync_bn_to_bn(value)
-
-
-def setup_cpu_distributed(cfg):
-    """Let ``--launcher pytorch`` run on CPUs (gloo) when there is no GPU.
-
-    Same as in ``tools/train.py``: the process group is created with gloo
-    before mmengine tries ``torch.cuda.set_device``, DDP gets no device ids
-    and SyncBN becomes BN (DDP refuses SyncBN on CPU; at test time both use
-    the running statistics, so results are unchanged).
-    """
-    if cfg.launcher != 'pytorch' or torch.cuda.is_available():
-        return
-    cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
-    if not torch_dist.is_initialized():
-        torch_dist.init_process_group(backend='gloo')
-    cfg.model_wrapper_cfg = dict(
-        type='MMDistributedDataParallel',
-        device_ids=None,
-        broadcast_buffers=False)
-    _sync_bn_to_bn(cfg.model)
-    print_log(
-        'No GPU: distributed run on CPU with gloo, SyncBN replaced by BN.',
-        logger='current',
-        level=logging.WARNING)
 
 
 def main():

@@ -11,12 +11,12 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import mmseg_zsl  # noqa: E402,F401 isort: skip  (patches, registers)
-import torch  # noqa: E402
-import torch.distributed as torch_dist  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmseg.registry import RUNNERS  # noqa: E402
+
+from mmseg_zsl.utils import setup_cpu_distributed  # noqa: E402
 
 
 def parse_args():
@@ -63,44 +63,6 @@ def parse_args():
         os.environ['LOCAL_RANK'] = str(args.local_rank)
 
     return args
-
-
-def _sync_bn_to_bn(node):
-    """Replace every ``type='SyncBN'`` of a config tree by ``'BN'``."""
-    if isinstance(node, dict):
-        if node.get('type') == 'SyncBN':
-            node['type'] = 'BN'
-        for value in node.values():
-            _sync_bn_to_bn(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _sync_bn_to_bn(value)
-
-
-def setup_cpu_distributed(cfg):
-    """Let ``--launcher pytorch`` run on CPUs (gloo) when there is no GPU.
-
-    mmengine's launcher calls ``torch.cuda.set_device`` and wraps the model
-    in DDP with ``device_ids=[LOCAL_RANK]``, and torch's SyncBatchNorm needs
-    GPUs: none of that works on a CPU-only machine. Here the process group
-    is created with gloo first (mmengine then skips its own init), DDP gets
-    no device ids and SyncBN becomes BN.
-    """
-    if cfg.launcher != 'pytorch' or torch.cuda.is_available():
-        return
-    cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
-    if not torch_dist.is_initialized():
-        torch_dist.init_process_group(backend='gloo')
-    cfg.model_wrapper_cfg = dict(
-        type='MMDistributedDataParallel',
-        device_ids=None,
-        broadcast_buffers=False,
-        find_unused_parameters=cfg.get('find_unused_parameters', False))
-    _sync_bn_to_bn(cfg.model)
-    print_log(
-        'No GPU: distributed run on CPU with gloo, SyncBN replaced by BN.',
-        logger='current',
-        level=logging.WARNING)
 
 
 def main():

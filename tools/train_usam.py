@@ -7,7 +7,7 @@ for ``tools/annotate.py --prompts usam`` is ``<work_dir>/student.pth``.
 
 Examples::
 
-    # examples/<class name>/*.jpg, one object per image (see docs/usam.md)
+    # examples/<class name>/*.jpg, one object per image (README: "U-SAM")
     python tools/train_usam.py data/usam_examples work_dirs/usam_voc \\
         --sam-checkpoint checkpoints/sam_vit_h_4b8939.pth
 

@@ -13,10 +13,19 @@ from .labeler import ZeroShotLabeler, label_record
 from .painting import paint_label_map
 from .pooling import interpolation_matrix, sam_pooling
 from .preprocess import clip_input_size, preprocess_for_clip
+from .prompt_building import MASK_CHOICES
+from .prompt_sources import (ClassIndex, COCOJSONSource, ImagePrompts,
+                             MissingPromptsError, PromptGroup,
+                             PromptJSONSource, PromptSource, VOCXMLSource)
+from .prompted_annotator import (BoxPromptAnnotator, PointPromptAnnotator,
+                                 PromptedAnnotator)
+from .prompted_labeler import PromptedLabeler
 from .sam import (SAM_CHECKPOINT_URLS, SamMaskGenerator, build_random_sam,
                   build_sam, sam_generator_defaults)
 from .text import (DEFAULT_TEMPLATES, ClassVocabulary, CLIPTextEncoder,
                    encode_class_prompts, read_class_file)
+from .usam import (MaskClassifier, SamMaskEmbedder, USamAnnotator, USamLabeler,
+                   USamTrainConfig, USamTrainer)
 
 __all__ = [
     'AnnotationResult', 'BaseAnnotator', 'ZeroShotAnnotator', 'assign_labels',
@@ -27,5 +36,11 @@ __all__ = [
     'clip_input_size', 'preprocess_for_clip', 'SAM_CHECKPOINT_URLS',
     'SamMaskGenerator', 'build_random_sam', 'build_sam',
     'sam_generator_defaults', 'DEFAULT_TEMPLATES', 'ClassVocabulary',
-    'CLIPTextEncoder', 'encode_class_prompts', 'read_class_file'
+    'CLIPTextEncoder', 'encode_class_prompts', 'read_class_file',
+    'MASK_CHOICES', 'ClassIndex', 'COCOJSONSource', 'ImagePrompts',
+    'MissingPromptsError', 'PromptGroup', 'PromptJSONSource', 'PromptSource',
+    'VOCXMLSource', 'BoxPromptAnnotator', 'PointPromptAnnotator',
+    'PromptedAnnotator', 'PromptedLabeler', 'MaskClassifier',
+    'SamMaskEmbedder', 'USamAnnotator', 'USamLabeler', 'USamTrainConfig',
+    'USamTrainer'
 ]

@@ -2,10 +2,10 @@
 from typing import Union
 
 import numpy as np
-import torch
 from torch import Tensor
 
-#: Masks are painted in chunks of at most this many mask pixels (uint8).
+#: Masks are painted in chunks of at most this many mask pixels (one byte
+#: each) to bound the temporary memory.
 PAINTING_CHUNK_ELEMENTS = 2**27
 
 
@@ -18,15 +18,17 @@ def paint_label_map(masks: Union[Tensor, np.ndarray],
 
     Masks labelled -1 are not painted. Ties in area keep SAM's order (the
     later mask wins). Pixels covered by no painted mask get
-    ``unassigned_label``. Vectorised: each pixel takes the last mask in
-    painting order that covers it.
+    ``unassigned_label``. Vectorised: every painted mask gets its rank in
+    painting order and each pixel takes the highest rank covering it (a
+    running maximum over contiguous mask planes, which NumPy does at memory
+    speed).
 
     Args:
         masks (Tensor | np.ndarray): ``(K, H, W)`` boolean masks.
         labels (Tensor | np.ndarray | list): ``(K,)`` label ids in [0, 255]
             or -1.
         unassigned_label (int): Label of unpainted pixels, in [0, 255].
-        chunk_elements (int): Memory bound for the per-pixel search.
+        chunk_elements (int): Memory bound of the temporary rank planes.
 
     Returns:
         np.ndarray: ``(H, W)`` uint8 label map.
@@ -34,33 +36,37 @@ def paint_label_map(masks: Union[Tensor, np.ndarray],
     if not 0 <= int(unassigned_label) <= 255:
         raise ValueError(f'unassigned_label must be in [0, 255], got '
                          f'{unassigned_label}.')
-    masks = torch.as_tensor(masks)
-    if masks.dim() != 3:
-        raise ValueError(
-            f'masks must be (K, H, W), got shape {tuple(masks.shape)}.')
-    labels = torch.as_tensor(labels, dtype=torch.long, device=masks.device)
+    if isinstance(masks, Tensor):
+        masks = masks.cpu().numpy()
+    masks = np.ascontiguousarray(masks, dtype=bool)
+    if masks.ndim != 3:
+        raise ValueError(f'masks must be (K, H, W), got shape {masks.shape}.')
+    if isinstance(labels, Tensor):
+        labels = labels.cpu().numpy()
+    labels = np.asarray(labels, dtype=np.int64).reshape(-1)
     if labels.shape != masks.shape[:1]:
-        raise ValueError(f'Got {labels.numel()} labels for '
+        raise ValueError(f'Got {labels.size} labels for '
                          f'{masks.shape[0]} masks.')
-    if labels.numel() and int(labels.max()) > 255:
+    if labels.size and labels.max() > 255:
         raise ValueError('Label ids must fit uint8 (<= 255); got '
-                         f'{int(labels.max())}.')
-    height, width = masks.shape[1:]
-    painted = torch.nonzero(labels >= 0).flatten()
-    areas = masks.flatten(1).sum(dim=1)[painted]
+                         f'{labels.max()}.')
+    num_masks, height, width = masks.shape
+    flat = masks.reshape(num_masks, height * width)
+    painted = np.flatnonzero(labels >= 0)
+    areas = np.count_nonzero(flat, axis=1)[painted]
     # Stable descending sort: ties keep SAM's order, later ones paint last.
-    order = painted[torch.sort(areas, descending=True, stable=True)[1]]
-    winner = torch.zeros(height, width, dtype=torch.long, device=masks.device)
+    order = painted[np.argsort(-areas, kind='stable')]
+    rank_type = np.uint8 if len(order) < 2**8 else (
+        np.uint16 if len(order) < 2**16 else np.uint32)
+    rank = np.zeros(num_masks, dtype=rank_type)
+    rank[order] = np.arange(1, len(order) + 1)
+    winner = np.zeros(height * width, dtype=rank_type)
     chunk = max(1, chunk_elements // max(1, height * width))
-    for start in range(0, len(order), chunk):
-        # Reversed painting order: argmax (the first maximum) then finds the
-        # last mask of the chunk that covers each pixel.
-        part = masks[order[start:start + chunk].flip(0)].to(torch.uint8)
-        covered = part.amax(dim=0).bool()
-        last = len(part) - 1 - part.argmax(dim=0)
-        winner = torch.where(covered, start + 1 + last, winner)
-    lut = torch.cat([
-        torch.tensor([int(unassigned_label)], device=masks.device),
-        labels[order]
-    ]).to(torch.uint8)
-    return lut[winner].cpu().numpy()
+    for start in range(0, num_masks, chunk):
+        stop = start + chunk
+        planes = flat[start:stop].view(np.uint8) * rank[start:stop, None]
+        np.maximum(winner, planes.max(axis=0), out=winner)
+    lut = np.empty(len(order) + 1, dtype=np.uint8)
+    lut[0] = unassigned_label
+    lut[1:] = labels[order]
+    return lut[winner].reshape(height, width)

@@ -67,7 +67,7 @@ def sam_pooling(masks: Union[Tensor, np.ndarray],
     r_x = interpolation_matrix(width, feat_w, features.device)  # (W, w)
     flat_features = features.reshape(dim, -1).T  # (h * w, D)
     chunk = max(1, chunk_elements // (height * width))
-    sums = []
+    sums, areas = [], []
     for start in range(0, num_masks, chunk):
         part = masks[start:start + chunk].float()
         # Reduce the longer axis first against the smaller grid side.
@@ -75,6 +75,10 @@ def sam_pooling(masks: Union[Tensor, np.ndarray],
             weights = r_y.T @ (part @ r_x)  # (k, h, w)
         else:
             weights = (r_y.T @ part) @ r_x
-        sums.append(weights.reshape(len(part), -1) @ flat_features)
-    areas = masks.reshape(num_masks, -1).sum(dim=1).clamp(min=1)
-    return torch.cat(sums) / areas[:, None].float()
+        weights = weights.reshape(len(part), -1)
+        sums.append(weights @ flat_features)
+        areas.append(weights.sum(dim=1))
+    # The rows of R_y and R_x sum to one, so each weight map sums to the
+    # mask's area (cheaper than counting the mask pixels again).
+    areas = torch.cat(areas).clamp(min=1)
+    return torch.cat(sums) / areas[:, None]

@@ -44,7 +44,8 @@ class PromptedAnnotator(BaseAnnotator):
             raise ValueError(
                 f'{source.format} files hold {list(source.kinds)}, not '
                 f'{self.kind}; use the prompt JSON format for points and '
-                'scribbles (docs/prompted_annotation.md).')
+                'scribbles (README.md, "Pseudo labels from weak '
+                'annotations").')
         self.predictor = SamPredictor(sam)
         self.source = source
         self.mask_choice = check_mask_choice(mask_choice)

@@ -166,20 +166,28 @@ def calibrate_zero_shot(
                 'run (--threshold), e.g. your current guess: it gives the '
                 "'before' numbers. To calibrate an existing annotation "
                 'directory as it is, skip annotation (--skip-annotation).')
-        annotate_dataset(
-            source,
-            out_dir,
-            threshold,
-            classes=classes,
-            templates=templates,
-            class_prompts=class_prompts,
-            background_names=background_names,
-            unassigned_label=unassigned_label,
-            data_root=data_root,
-            dataset_key=dataset_key,
-            device=device,
-            progress=progress,
-            **model_options)
+        try:
+            annotate_dataset(
+                source,
+                out_dir,
+                threshold,
+                classes=classes,
+                templates=templates,
+                class_prompts=class_prompts,
+                background_names=background_names,
+                unassigned_label=unassigned_label,
+                data_root=data_root,
+                dataset_key=dataset_key,
+                device=device,
+                progress=progress,
+                **model_options)
+        except ValueError as error:
+            if read_manifest(out_dir) is None:
+                raise
+            raise ValueError(
+                f'{error} To calibrate the cache of {out_dir} as it is (its '
+                "manifest's labels give the 'before' numbers), skip "
+                'annotation (--skip-annotation).') from error
         if dist.rank != 0:
             return None
     manifest = read_manifest(out_dir)
@@ -231,6 +239,10 @@ def calibrate_zero_shot(
         data, base, space, options, progress=progress,
         **_drop_none(dict(folds=folds, seed=seed)))
 
+    # The settings suit the CLIP of this cache: say which one it was.
+    result.settings.calibration.update(
+        models=manifest.get('models'),
+        untrained_models=bool(manifest.get('untrained_models')))
     work_dir = work_dir or osp.join(out_dir, DEFAULT_WORK_DIR_NAME)
     os.makedirs(work_dir, exist_ok=True)
     settings_file = osp.join(work_dir, SETTINGS_NAME)

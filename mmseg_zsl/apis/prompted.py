@@ -189,7 +189,7 @@ def add_prompted_arguments(parser: argparse.ArgumentParser) -> None:
         '--prompt-file',
         help='weak annotations: a VOC Annotations folder (<stem>.xml), a '
         'COCO instance JSON, or prompt JSON (folder of <stem>.json or one '
-        'file; docs/prompted_annotation.md)')
+        'file; README.md, "Pseudo labels from weak annotations")')
     group.add_argument(
         '--prompt-format',
         choices=sorted(PROMPT_SOURCES),

@@ -21,11 +21,11 @@ from .prompts import (CANDIDATE_TEMPLATES, PromptCandidate, PromptSpace,
 from .report import build_report, format_report
 from .runner import (BaseLabels, CalibrationResult, choose_stage, fold_indices,
                      run_calibration)
+from .search_state import SearchState
 from .settings import (CalibrationSettings, load_calibration_settings,
                        save_calibration_settings)
 from .threshold_search import (candidate_thresholds, choose_threshold,
-                               search_class_threshold, search_global_threshold,
-                               sweep_thresholds)
+                               search_global_threshold, sweep_thresholds)
 
 __all__ = [
     'CalibrationData', 'areas_from_mask_labels', 'evaluate_exact',
@@ -39,5 +39,5 @@ __all__ = [
     'choose_stage', 'fold_indices', 'run_calibration',
     'CalibrationSettings', 'load_calibration_settings',
     'save_calibration_settings', 'candidate_thresholds', 'choose_threshold',
-    'search_class_threshold', 'search_global_threshold', 'sweep_thresholds'
+    'SearchState', 'search_global_threshold', 'sweep_thresholds'
 ]

@@ -3,7 +3,7 @@
 Masks, atoms and (atom, mask) pairs of all images are numbered globally, so
 a whole dataset is scored with a handful of numpy calls.
 """
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -59,6 +59,13 @@ class CalibrationData:
         for image in self.images:
             self.gt_area += image.gt_area
         assert np.all(np.diff(self.hist_keys) > 0), 'unsorted histograms'
+        # Pairs of atom a: pair_ptr[a]:pair_ptr[a + 1] (sorted by atom).
+        self.pair_ptr = np.searchsorted(
+            self.pair_atom, np.arange(self.num_atoms + 1))
+        # Pairs of mask m: by_mask[mask_ptr[m]:mask_ptr[m + 1]].
+        self.by_mask = np.argsort(self.pair_mask, kind='stable')
+        self.mask_ptr = np.searchsorted(self.pair_mask[self.by_mask],
+                                        np.arange(self.num_masks + 1))
         self._normalised: Optional[np.ndarray] = None
 
     def __len__(self) -> int:
@@ -80,6 +87,22 @@ class CalibrationData:
         """The images at ``indices`` (e.g. the training folds)."""
         return CalibrationData([self.images[i] for i in indices],
                                self.num_classes)
+
+    def pairs_of_atoms(self, atoms: np.ndarray
+                       ) -> Tuple[np.ndarray, np.ndarray]:
+        """Pairs of ``atoms`` (sorted ids), in order, and for each pair the
+        position of its atom in ``atoms``."""
+        starts, stops = self.pair_ptr[atoms], self.pair_ptr[atoms + 1]
+        local = np.repeat(np.arange(len(atoms)), stops - starts)
+        return _ranges(starts, stops), local
+
+    def atoms_of_masks(self, masks: np.ndarray) -> np.ndarray:
+        """Sorted ids of the atoms that ``masks`` cover."""
+        pairs = self.by_mask[_ranges(self.mask_ptr[masks],
+                                     self.mask_ptr[masks + 1])]
+        covered = np.zeros(self.num_atoms, dtype=bool)
+        covered[self.pair_atom[pairs]] = True
+        return np.flatnonzero(covered)
 
     def gt_pixels(self, atoms: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """Ground-truth pixels of ``classes`` in ``atoms`` (elementwise)."""
@@ -107,3 +130,13 @@ class CalibrationData:
                 self._normalised = F.normalize(
                     torch.from_numpy(stacked).float(), dim=-1).numpy()
         return self._normalised
+
+
+def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(start, stop)`` for each pair, vectorised."""
+    lengths = np.asarray(stops, np.int64) - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(total)

@@ -19,22 +19,44 @@ from .calibration_data import CalibrationData
 from .metrics import IoUAreas
 
 
-def areas_from_atom_labels(data: CalibrationData,
-                           atom_label: np.ndarray) -> IoUAreas:
-    """IoU areas when atom ``a`` is labelled ``atom_label[a]``."""
+def atom_areas(data: CalibrationData, atoms: np.ndarray,
+               labels: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """``(C,)`` intersections and predicted areas of ``atoms`` labelled
+    ``labels`` (labels outside ``[0, C)`` count nowhere)."""
     num_classes = data.num_classes
-    atom_label = np.asarray(atom_label, dtype=np.int64)
-    counted = np.flatnonzero((atom_label >= 0) & (atom_label < num_classes))
-    labels = atom_label[counted]
+    labels = np.asarray(labels, dtype=np.int64)
+    counted = (labels >= 0) & (labels < num_classes)
+    atoms, labels = atoms[counted], labels[counted]
     pred = np.bincount(
-        labels, weights=data.atom_pixels[counted], minlength=num_classes)
+        labels, weights=data.atom_pixels[atoms], minlength=num_classes)
     intersect = np.bincount(
-        labels,
-        weights=data.gt_pixels(counted, labels),
+        labels, weights=data.gt_pixels(atoms, labels),
         minlength=num_classes)
-    return IoUAreas(
-        np.rint(intersect).astype(np.int64),
-        np.rint(pred).astype(np.int64), data.gt_area.copy())
+    return (np.rint(intersect).astype(np.int64),
+            np.rint(pred).astype(np.int64))
+
+
+def atom_winners(data: CalibrationData, atoms: np.ndarray,
+                 mask_label: np.ndarray, unassigned_label: int) -> np.ndarray:
+    """Painted label of each of ``atoms`` (sorted ids) given mask labels.
+
+    Args:
+        atoms (np.ndarray): Sorted global atom ids.
+        mask_label (np.ndarray): ``(M,)`` label of every mask, -1 for
+            unassigned masks.
+        unassigned_label (int): Label of atoms no assigned mask covers.
+    """
+    pairs, local = data.pairs_of_atoms(atoms)
+    labels = mask_label[data.pair_mask[pairs]]
+    assigned = labels >= 0
+    local, labels = local[assigned], labels[assigned]
+    # Pairs run last-painted first within an atom: its first assigned pair
+    # is the mask that paints it last, i.e. the one that wins.
+    first = np.ones(len(local), dtype=bool)
+    first[1:] = local[1:] != local[:-1]
+    out = np.full(len(atoms), unassigned_label, dtype=np.int64)
+    out[local[first]] = labels[first]
+    return out
 
 
 def areas_from_mask_labels(data: CalibrationData, mask_label: np.ndarray,
@@ -47,17 +69,12 @@ def areas_from_mask_labels(data: CalibrationData, mask_label: np.ndarray,
             unassigned masks.
         unassigned_label (int): Label of pixels no assigned mask covers.
     """
-    mask_label = np.asarray(mask_label, dtype=np.int64)
-    assigned = mask_label[data.pair_mask] >= 0
-    atoms = data.pair_atom[assigned]
-    masks = data.pair_mask[assigned]
-    # Pairs run last-painted first within an atom: its first assigned pair
-    # is the mask that paints it last, i.e. the one that wins.
-    first = np.ones(len(atoms), dtype=bool)
-    first[1:] = atoms[1:] != atoms[:-1]
-    atom_label = np.full(data.num_atoms, unassigned_label, dtype=np.int64)
-    atom_label[atoms[first]] = mask_label[masks[first]]
-    return areas_from_atom_labels(data, atom_label)
+    atoms = np.arange(data.num_atoms)
+    labels = atom_winners(data, atoms,
+                          np.asarray(mask_label, dtype=np.int64),
+                          unassigned_label)
+    intersect, pred = atom_areas(data, atoms, labels)
+    return IoUAreas(intersect, pred, data.gt_area.copy())
 
 
 @contextmanager
@@ -115,6 +132,8 @@ def text_scores(data: CalibrationData, text_embeddings: Tensor) -> np.ndarray:
     matrix product for the dataset, in numpy).
     """
     texts = torch.nn.functional.normalize(text_embeddings.float(), dim=-1)
+    if data.num_masks == 0:
+        return np.zeros((0, len(texts)), dtype=np.float32)
     return data.normalised_embeddings() @ texts.numpy().T
 
 

@@ -1,31 +1,33 @@
 """Fitting labelling settings on a set of labelled images, in stages.
 
 1. ``global``: one threshold for all classes, the labelling run's prompts
-   (exhaustive search, :func:`.search_global_threshold`).
+   (exhaustive search over all thresholds, see :mod:`.threshold_search`).
 2. ``prompts``: coordinate ascent over classes: for each class, each prompt
-   candidate is tried with the others held, each with its own best global
-   threshold (searched jointly); a candidate replaces the current one only if
-   it raises mIoU by more than ``min_gain``. Repeated for ``rounds`` passes
-   or until a pass changes nothing.
+   candidate is scored with the other classes' prompts and the current
+   global threshold held; it replaces the class's prompt only if it raises
+   mIoU by more than ``min_gain``. After each pass over the classes the
+   global threshold is searched again (kept unless beaten). Passes repeat
+   up to ``rounds`` times, or until one changes nothing.
 3. ``per_class``: coordinate ascent over the classes' own thresholds,
    starting from the global one: for each class, its threshold is searched
-   exhaustively with the others held, and kept at its current value unless
-   another beats it by more than ``min_gain`` (a class whose own threshold
-   does not beat the global one keeps the global one). Same passes.
+   exhaustively with the others held, and kept unless another beats it by
+   more than ``min_gain`` (so a class whose own threshold does not beat the
+   global one keeps the global one). Same passes.
 
 Each stage starts from the previous one, so its training mIoU is never
-lower; whether it generalises is what cross-validation decides.
+lower; whether it generalises is what cross-validation decides. Candidates
+are scored incrementally (:class:`.SearchState`): one prompt or one class
+threshold only relabels the atoms its masks cover.
 """
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
-import torch.nn.functional as F
 
 from .calibration_data import CalibrationData
-from .evaluation import best_of, text_scores
+from .evaluation import text_scores
 from .prompts import PromptSpace
-from .threshold_search import search_class_threshold, search_global_threshold
+from .search_state import SearchState
 
 #: Stage names, simplest first.
 STAGES = ('global', 'prompts', 'per_class')
@@ -91,12 +93,6 @@ class LabelState:
         return {'default': float(self.global_threshold), **differing}
 
 
-def _better(new: float, old: float, min_gain: float) -> bool:
-    if np.isnan(new):
-        return False
-    return np.isnan(old) or new > old + min_gain
-
-
 def fit_stages(data: CalibrationData,
                space: PromptSpace,
                text_class_ids: Sequence[int],
@@ -111,64 +107,48 @@ def fit_stages(data: CalibrationData,
         enabled), each building on the previous one.
     """
     options = options or SearchOptions()
-    ids = np.asarray(text_class_ids, dtype=np.int64)
     num_text = space.num_classes
     choice = space.default_choice()
-    scores = text_scores(data, space.text_embeddings(choice))
-    text_index, best = best_of(scores)
-    current = search_global_threshold(data, ids[text_index], best,
-                                      unassigned_label,
-                                      options.max_candidates)
+    search = SearchState(data, text_class_ids, unassigned_label,
+                         text_scores(data, space.text_embeddings(choice)),
+                         np.zeros(num_text), options.max_candidates,
+                         options.min_gain)
+    search.sweep_global(keep_current=False)
 
-    def state(per_class=False, thresholds=None, miou=None) -> LabelState:
-        values = np.full(num_text, current.threshold) \
-            if thresholds is None else thresholds.copy()
+    def state(per_class: bool = False) -> LabelState:
+        # Before the per-class stage all thresholds are the global one.
         return LabelState(
-            list(choice), current.threshold, values, per_class,
-            current.miou if miou is None else miou)
+            list(choice), global_threshold, search.thresholds.copy(),
+            per_class, search.miou)
 
+    global_threshold = float(search.thresholds[0])
     stages = {'global': state()}
 
     searchable = any(len(c) > 1 for c in space.candidates)
-    if options.prompt_search and searchable:
+    if options.prompt_search and searchable and data.num_masks:
         embeddings = data.normalised_embeddings()
         for _ in range(options.rounds):
             changed = False
             for c in range(num_text):
+                columns = embeddings @ space.unit_embeddings[c].T
                 for j in range(len(space.candidates[c])):
-                    if j == choice[c] or data.num_masks == 0:
+                    if j == choice[c]:
                         continue
-                    trial = scores.copy()
-                    trial[:, c] = embeddings @ F.normalize(
-                        space.embeddings[c][j].float(), dim=-1).numpy()
-                    trial_index, trial_best = best_of(trial)
-                    result = search_global_threshold(
-                        data, ids[trial_index], trial_best,
-                        unassigned_label, options.max_candidates)
-                    if _better(result.miou, current.miou, options.min_gain):
-                        choice[c], scores, current = j, trial, result
+                    if search.try_column(c, columns[:, j]):
+                        choice[c] = j
                         changed = True
+            changed = search.sweep_global().changed or changed
             if not changed:
                 break
+        global_threshold = float(search.thresholds[0])
         stages['prompts'] = state()
 
     if options.per_class:
-        text_index, best = best_of(scores)
-        labels = ids[text_index]
-        thresholds = np.full(num_text, current.threshold)
-        miou = current.miou
         for _ in range(options.rounds):
             changed = False
             for c in range(num_text):
-                result = search_class_threshold(data, labels, text_index,
-                                                best, c, thresholds,
-                                                unassigned_label,
-                                                options.max_candidates,
-                                                options.min_gain)
-                if result.changed:
-                    thresholds[c], miou = result.threshold, result.miou
-                    changed = True
+                changed = search.sweep_class(c).changed or changed
             if not changed:
                 break
-        stages['per_class'] = state(True, thresholds, miou)
+        stages['per_class'] = state(per_class=True)
     return stages

@@ -12,7 +12,9 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from mmseg_zsl.annotation.text import encode_class_prompts
@@ -134,6 +136,10 @@ class PromptSpace:
         embeddings = encode_class_prompts(encode, flat)
         sizes = [len(cands) for cands in self.candidates]
         self.embeddings: List[Tensor] = list(torch.split(embeddings, sizes))
+        unit = F.normalize(embeddings.float(), dim=-1).numpy()
+        #: Per class, ``(n_c, D)`` float32 L2-normalised candidate embeddings.
+        self.unit_embeddings: List[np.ndarray] = np.split(
+            unit, np.cumsum(sizes)[:-1])
 
     @classmethod
     def build(cls,

@@ -61,6 +61,14 @@ def _fmt(value: Optional[float]) -> str:
     return '     -' if value is None else f'{value:6.2f}'
 
 
+def _threshold(value: Any) -> str:
+    """A threshold (or per-class mapping) to 4 decimals for the table."""
+    if isinstance(value, dict):
+        return '{' + ', '.join(f'{k}: {float(v):.4f}'
+                               for k, v in value.items()) + '}'
+    return f'{float(value):.4f}'
+
+
 def format_report(report: Dict[str, Any]) -> str:
     """Per-class table, stage lines and the mIoU summary line."""
     lines: List[str] = []
@@ -80,7 +88,7 @@ def format_report(report: Dict[str, Any]) -> str:
         mark = '  <- chosen' if name == report['chosen'] else ''
         lines.append(f"  {name:<10} {_fmt(stage['mIoU'])} / "
                      f"{_fmt(stage['mIoU_cv'])}  threshold "
-                     f"{stage['threshold']}{mark}")
+                     f"{_threshold(stage['threshold'])}{mark}")
     folds = report['cross_validation']['folds']
     cv = f"{report['mIoU_cv']:.2f} ({folds}-fold)" \
         if report['mIoU_cv'] is not None else 'n/a (no cross-validation)'

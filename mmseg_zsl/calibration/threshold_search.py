@@ -77,10 +77,15 @@ def candidate_thresholds(scores: np.ndarray,
     return np.unique(values)
 
 
-def sweep_thresholds(data: CalibrationData, mask_label: np.ndarray,
-                     mask_score: np.ndarray, free: np.ndarray,
-                     fixed_assigned: np.ndarray, thresholds: np.ndarray,
-                     unassigned_label: int) -> Tuple[np.ndarray, np.ndarray]:
+def sweep_thresholds(data: CalibrationData,
+                     mask_label: np.ndarray,
+                     mask_score: np.ndarray,
+                     free: np.ndarray,
+                     fixed_assigned: np.ndarray,
+                     thresholds: np.ndarray,
+                     unassigned_label: int,
+                     atoms: Optional[np.ndarray] = None
+                     ) -> Tuple[np.ndarray, np.ndarray]:
     """Per-class areas for every threshold of the ``free`` masks.
 
     Args:
@@ -93,17 +98,25 @@ def sweep_thresholds(data: CalibrationData, mask_label: np.ndarray,
             assigned (ignored where ``free``).
         thresholds (np.ndarray): ``(T,)`` sorted thresholds.
         unassigned_label (int): Label of pixels no assigned mask covers.
+        atoms (np.ndarray, optional): Sorted ids of the atoms to score (the
+            others are left out of the areas); all by default.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: ``(T, C)`` int64 intersections and
-        predicted areas (the ground-truth areas are ``data.gt_area``).
+        predicted areas of ``atoms`` (ground-truth areas: ``data.gt_area``).
     """
-    num_classes, num_atoms = data.num_classes, data.num_atoms
+    num_classes = data.num_classes
     thresholds = np.asarray(thresholds, dtype=np.float64)
     free = np.asarray(free, dtype=bool)
     fixed = np.asarray(fixed_assigned, dtype=bool) & ~free
-    pair_atom, pair_mask = data.pair_atom, data.pair_mask
-    num_pairs = len(pair_atom)
+    if atoms is None:
+        atom_ids = np.arange(data.num_atoms)
+        pair_atom, pair_mask = data.pair_atom, data.pair_mask
+    else:  # local atom numbers 0..len(atoms) - 1
+        atom_ids = np.asarray(atoms, dtype=np.int64)
+        pairs, pair_atom = data.pairs_of_atoms(atom_ids)
+        pair_mask = data.pair_mask[pairs]
+    num_atoms, num_pairs = len(atom_ids), len(pair_atom)
 
     # --- segments of the pair list (one per covered atom) ---
     start = np.ones(num_pairs, dtype=bool)
@@ -151,7 +164,8 @@ def sweep_thresholds(data: CalibrationData, mask_label: np.ndarray,
     labels.append(atom_base)
 
     lows, highs = np.concatenate(lows), np.concatenate(highs)
-    atoms, labels = np.concatenate(atoms), np.concatenate(labels)
+    atoms = atom_ids[np.concatenate(atoms)]
+    labels = np.concatenate(labels)
     counted = (labels >= 0) & (labels < num_classes)
     lows, highs = lows[counted], highs[counted]
     atoms, labels = atoms[counted], labels[counted]
@@ -228,28 +242,3 @@ def search_global_threshold(data: CalibrationData, mask_label: np.ndarray,
                                        ~free, thresholds, unassigned_label)
     return choose_threshold(thresholds,
                             miou_percent(intersect, pred, data.gt_area))
-
-
-def search_class_threshold(data: CalibrationData, mask_label: np.ndarray,
-                           mask_text: np.ndarray, mask_score: np.ndarray,
-                           text_index: int, class_thresholds: np.ndarray,
-                           unassigned_label: int, max_candidates: int,
-                           min_gain: float) -> ThresholdChoice:
-    """The threshold of one text class, the others' held fixed.
-
-    Args:
-        mask_text (np.ndarray): ``(M,)`` best text class of each mask.
-        text_index (int): The text class searched.
-        class_thresholds (np.ndarray): ``(C_text,)`` current thresholds.
-        min_gain (float): mIoU points the new threshold must gain.
-    """
-    free = mask_text == text_index
-    current = float(_f32(class_thresholds[text_index]))
-    fixed = ~free & (mask_score > _f32(class_thresholds)[mask_text])
-    thresholds = candidate_thresholds(mask_score[free], max_candidates,
-                                      [current])
-    intersect, pred = sweep_thresholds(data, mask_label, mask_score, free,
-                                       fixed, thresholds, unassigned_label)
-    return choose_threshold(thresholds,
-                            miou_percent(intersect, pred, data.gt_area),
-                            current, min_gain)

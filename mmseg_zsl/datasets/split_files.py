@@ -86,7 +86,7 @@ def read_split_file(path: str) -> List[SplitEntry]:
             f'split file {path!r} does not exist. Copy UniMatch\'s split '
             'files (splits/<dataset>/<split>/{labeled,unlabeled}.txt) into '
             'place or draw your own with tools/make_splits.py (see '
-            'docs/data.md).')
+            'README.md, "Data preparation").')
     with open(path, encoding='utf-8') as f:
         return parse_split_lines(f, source=path)
 

@@ -17,10 +17,10 @@ from typing import Dict, List, Optional
 
 #: The four modes of UniMatchZSSegmentor and their toy configs.
 METHOD_CONFIGS = dict(
-    supervised='configs/toy/supervised_segformer_toy.py',
-    pseudo='configs/toy/pseudo_segformer_toy.py',
-    unimatch='configs/toy/unimatch_segformer_toy.py',
-    zsl='configs/toy/zsl_segformer_toy.py')
+    supervised='configs/toy/supervised_toy.py',
+    pseudo='configs/toy/pseudo_toy.py',
+    unimatch='configs/toy/unimatch_toy.py',
+    zsl='configs/toy/zsl_toy.py')
 #: Methods whose unlabeled targets include the zero-shot pseudo labels.
 USES_PSEUDO_LABELS = ('pseudo', 'zsl')
 _MIOU = re.compile(r'mIoU: (\d+(?:\.\d+)?)')
@@ -105,6 +105,9 @@ def parse_miou(log_text: str) -> float:
 def _run_tool(args: List[str], log_path: str, repo_root: str) -> str:
     """Run ``python tools/...`` with its output in ``log_path``."""
     env = dict(os.environ, PYTHONUNBUFFERED='1')
+    # The toy models are tiny: intra-op threads cost more than they give
+    # (and runs may go in parallel, one per core).
+    env.setdefault('OMP_NUM_THREADS', '1')
     with open(log_path, 'w') as log:
         result = subprocess.run([sys.executable] + args,
                                 cwd=repo_root,

@@ -1,19 +1,23 @@
-"""Every workaround for the pinned OpenMMLab stack on a recent PyTorch lives here.
+"""Every workaround for the pinned OpenMMLab stack on a recent PyTorch.
 
-``import mmseg_zsl`` calls :func:`apply_compat_patches` before mmseg's models are imported (configs
-load the package through ``custom_imports``, and every tool imports it first), so users never
-meet these problems:
+``import mmseg_zsl`` calls :func:`apply_compat_patches` before mmseg's models
+are imported (configs load the package through ``custom_imports``, and every
+tool imports it first), so users never meet these problems:
 
-1. torch >= 2.6 defaults ``torch.load`` to ``weights_only=True``. mmengine 0.10.7 calls
-   ``torch.load`` without the argument, so resuming a run and ``tools/test.py`` fail on mmengine's
-   own checkpoints (``Unsupported global: ... HistoryBuffer``). Fixed on mmengine's main branch
-   (commit 151a87ab), which is not released. We restore the old default, ``weights_only=False``,
-   for calls that do not pass the argument. Only load checkpoints you trust, as with any pickle.
-2. mmengine 0.10.7 resolves ``_base_ = 'mmseg::...'`` with ``pkg_resources``, which setuptools 82
-   removed. The environment pins ``setuptools<82`` (requirements/build.txt); here we only turn the
-   cryptic ``ModuleNotFoundError`` into an instruction.
-3. mmseg imports ``ftfy`` and ``regex`` without declaring them: requirements/runtime.txt installs
-   them; here we say so if they are missing.
+1. torch >= 2.6 defaults ``torch.load`` to ``weights_only=True``. mmengine
+   0.10.7 calls ``torch.load`` without the argument, so resuming a run and
+   ``tools/test.py`` fail on mmengine's own checkpoints (``Unsupported
+   global: ... HistoryBuffer``). Fixed on mmengine's main branch (commit
+   151a87ab), which is not released. We restore the old default,
+   ``weights_only=False``, for calls that do not pass the argument. Only
+   load checkpoints you trust, as with any pickle.
+2. mmengine 0.10.7 resolves ``_base_ = 'mmseg::...'`` with
+   ``pkg_resources``, which setuptools 82 removed. The environment pins
+   ``setuptools<82`` (requirements/build.txt); here we only turn the cryptic
+   ``ModuleNotFoundError`` into an instruction.
+3. mmseg imports ``ftfy`` and ``regex`` without declaring them:
+   requirements/runtime.txt installs them; here we say so if they are
+   missing.
 """
 import functools
 import importlib.util
@@ -25,7 +29,7 @@ _PATCHED_ATTR = '_mmseg_zsl_weights_only_default'
 
 
 def _patch_torch_load() -> None:
-    """Make ``torch.load`` default to ``weights_only=False`` as before torch 2.6."""
+    """Make ``torch.load`` default to ``weights_only=False`` (torch < 2.6)."""
     if getattr(torch.load, _PATCHED_ATTR, False):
         return
     original: Callable[..., Any] = torch.load
@@ -43,8 +47,8 @@ def check_runtime_dependencies() -> None:
     """Raise an actionable error for the stack's known missing pieces."""
     if importlib.util.find_spec('pkg_resources') is None:
         raise ModuleNotFoundError(
-            'pkg_resources is missing: setuptools>=82 removed it, but mmengine '
-            "0.10.7 needs it to resolve 'mmseg::' config bases. Run "
+            'pkg_resources is missing: setuptools>=82 removed it, but '
+            "mmengine 0.10.7 needs it to resolve 'mmseg::' config bases. Run "
             "pip install 'setuptools>=77,<82' (or make env).")
     missing = [
         name for name in ('ftfy', 'regex')

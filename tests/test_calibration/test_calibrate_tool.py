@@ -43,6 +43,11 @@ def world(tmp_path_factory):
     return root
 
 
+def read(out_dir, stem):
+    from mmseg_zsl.calibration import read_ground_truth
+    return read_ground_truth(osp.join(out_dir, 'labels', stem + '.png'))
+
+
 def relabelled_miou(out_dir, world, stems, num_classes):
     from mmseg.evaluation.metrics import IoUMetric
 
@@ -62,7 +67,9 @@ def relabelled_miou(out_dir, world, stems, num_classes):
 
 @pytest.mark.e2e
 def test_calibration_from_the_annotation_cache(world, tmp_path):
-    from mmseg_zsl.apis.calibrate import relabel_with_settings
+    from mmseg_zsl.apis import annotate_dataset
+    from mmseg_zsl.apis.calibrate import (annotate_options_from_settings,
+                                          relabel_with_settings)
     from mmseg_zsl.calibration import load_calibration_settings
     tool = load_tool('calibrate_zero_shot')
     split = str(world / 'splits' / '4' / 'labeled.txt')
@@ -99,9 +106,29 @@ def test_calibration_from_the_annotation_cache(world, tmp_path):
     ])
     assert again['settings'] == report['settings']
 
-    # The settings reproduce the reported mIoU through --relabel.
+    # The settings reproduce the reported mIoU through --relabel, as
+    # tools/annotate.py --settings FILE --relabel runs it.
     stems = [s for fold in report['cross_validation']['held_out']
              for s in fold]
-    relabel_with_settings(out, settings, progress=False)
+    annotate_dataset(
+        split,
+        out,
+        data_root=str(world),
+        relabel=True,
+        device='cpu',
+        progress=False,
+        **annotate_options_from_settings(settings_file))
     assert relabelled_miou(out, world, stems, 6) == pytest.approx(
         report['mIoU_after'], abs=1e-9)
+    labels = {s: read(out, s) for s in stems}
+    relabel_with_settings(out, settings, progress=False)
+    assert all((read(out, s) == labels[s]).all() for s in stems)
+
+    # The labelled directory now holds other labels: annotating into it
+    # again is refused, with the way out.
+    with pytest.raises(ValueError, match='--skip-annotation'):
+        tool.main([
+            split, out, '--data-root',
+            str(world), '--classes', 'ToyShapesDataset', '--threshold',
+            '0.0', *SMOKE, *search
+        ])

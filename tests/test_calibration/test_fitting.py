@@ -103,3 +103,13 @@ def test_choice_follows_cross_validation_not_training():
     assert choose_stage(stages) == 'global'
     stages['per_class'] = outcome('per_class', 70, 56)
     assert choose_stage(stages) == 'per_class'
+
+
+def test_images_without_masks_calibrate():
+    empty = (np.zeros((0, 8, 24), bool), np.zeros(0, np.int64),
+             np.zeros(0), np.ones((8, 24), np.uint8))
+    result = run_calibration(
+        in_memory_data([empty, empty]), base_labels(0.5),
+        space(FakeEncoder(), {'cat': ['kitty']}), folds=2, progress=False)
+    # Nothing can be assigned: class 1 has IoU 0 whatever the settings.
+    assert result.after.miou == 0.0 and result.chosen == 'default'

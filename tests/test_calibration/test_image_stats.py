@@ -46,7 +46,8 @@ def test_atom_areas_equal_painting_for_random_assignments(unassigned):
         ]
         expected = np.zeros((3, len(CLASSES)), dtype=np.int64)
         for (masks, _, _, gt), lab in zip(images, labels):
-            pred = paint_label_map(masks, lab, unassigned)
+            pred = paint_label_map(masks, lab, unassigned) if len(masks) \
+                else np.full(gt.shape, unassigned, np.uint8)
             inter, union, pred_area, label_area = mmseg_areas(
                 pred, gt, len(CLASSES))
             expected += np.stack([inter, pred_area, label_area])

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from mmseg_zsl.calibration import (CalibrationData, candidate_thresholds,
-                                   choose_threshold, compute_image_stats,
-                                   miou_percent, search_class_threshold,
+from mmseg_zsl.calibration import (CalibrationData, SearchState,
+                                   candidate_thresholds, choose_threshold,
+                                   compute_image_stats, miou_percent,
                                    search_global_threshold, sweep_thresholds)
 from ._cache import (CLASSES, DIM, TEXT_CLASS_IDS, brute_force_curve,
                      brute_force_miou, cached_similarities, random_image)
@@ -60,12 +60,21 @@ def test_global_search_finds_the_brute_force_maximum(seed):
     assert np.float32(choice.threshold) == choice.threshold
 
 
+def one_hot_scores(text, scores):
+    """(M, C_text) similarities: ``scores`` on the mask's class, 0 else."""
+    out = np.zeros((len(text), NUM_TEXT), dtype=np.float32)
+    out[np.arange(len(text)), text] = scores
+    return out
+
+
 def test_class_search_finds_the_brute_force_maximum():
     images, sims, data, labels, text, scores = world(5, (14, 18, 11))
     current = np.array([0.3, 0.5, 0.7], dtype=np.float32).astype(float)
     for c in range(NUM_TEXT):
-        choice = search_class_threshold(data, labels, text, scores, c,
-                                        current, 0, 10000, 0.0)
+        state = SearchState(data, TEXT_CLASS_IDS, 0,
+                            one_hot_scores(text, scores), current, 10000,
+                            0.0)
+        choice = state.sweep_class(c)
         grid = fine_grid(scores[text == c])
         rows = np.repeat(current[None], len(grid), 0)
         rows[:, c] = grid
@@ -75,6 +84,53 @@ def test_class_search_finds_the_brute_force_maximum():
         trial[c] = choice.threshold
         assert brute_force_miou(images, trial, 0,
                                 sims) == pytest.approx(choice.miou, abs=1e-9)
+        # The state adopted it and its areas are those of a fresh state.
+        assert state.miou == pytest.approx(choice.miou, abs=1e-9)
+        fresh = SearchState(data, TEXT_CLASS_IDS, 0,
+                            one_hot_scores(text, scores), state.thresholds,
+                            10000, 0.0)
+        assert fresh.intersect.tolist() == state.intersect.tolist()
+        assert fresh.pred.tolist() == state.pred.tolist()
+
+
+def test_restricted_sweep_plus_the_rest_equals_the_full_sweep():
+    _, _, data, labels, text, scores = world(6)
+    free = text == 1
+    fixed = ~free & (scores > 0.4)
+    thresholds = candidate_thresholds(scores[free], 1000)
+    full = sweep_thresholds(data, labels, scores, free, fixed, thresholds, 0)
+    atoms = data.atoms_of_masks(np.flatnonzero(free))
+    part = sweep_thresholds(data, labels, scores, free, fixed, thresholds, 0,
+                            atoms)
+    rest = np.setdiff1d(np.arange(data.num_atoms), atoms)
+    rest_part = sweep_thresholds(data, labels, scores, free, fixed,
+                                 thresholds, 0, rest)
+    assert (part[0] + rest_part[0]).tolist() == full[0].tolist()
+    assert (part[1] + rest_part[1]).tolist() == full[1].tolist()
+    # Outside the free masks' atoms nothing depends on the threshold.
+    assert (rest_part[0] == rest_part[0][:1]).all()
+
+
+def test_trying_a_column_matches_a_fresh_state():
+    _, _, data, labels, text, scores = world(7)
+    rng = np.random.default_rng(0)
+    base = one_hot_scores(text, scores)
+    for trial in range(10):
+        state = SearchState(data, TEXT_CLASS_IDS, 0, base,
+                            np.full(NUM_TEXT, 0.4), 1000, 0.0)
+        column = rng.uniform(0, 1, len(text)).astype(np.float32)
+        before = state.miou
+        adopted = state.try_column(trial % NUM_TEXT, column)
+        changed = base.copy()
+        changed[:, trial % NUM_TEXT] = column
+        fresh = SearchState(data, TEXT_CLASS_IDS, 0, changed,
+                            np.full(NUM_TEXT, 0.4), 1000, 0.0)
+        assert adopted == (fresh.miou > before)
+        expected = fresh if adopted else SearchState(
+            data, TEXT_CLASS_IDS, 0, base, np.full(NUM_TEXT, 0.4), 1000, 0.0)
+        assert state.intersect.tolist() == expected.intersect.tolist()
+        assert state.pred.tolist() == expected.pred.tolist()
+        assert state.mask_label.tolist() == expected.mask_label.tolist()
 
 
 def test_choose_threshold_prefers_the_middle_of_the_widest_plateau():

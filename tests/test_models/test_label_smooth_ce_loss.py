@@ -40,6 +40,25 @@ def test_value_and_grad_match_torch_cross_entropy(smoothing):
     torch.testing.assert_close(ours_logits.grad, ref_logits.grad)
 
 
+@pytest.mark.parametrize('smoothing', [None, 0.3])
+@pytest.mark.parametrize('with_weight', [False, True])
+def test_matches_the_smoothed_target_definition(smoothing, with_weight):
+    """Cross-entropy against q = (1 - eps) * onehot(y) + eps / C, written
+    out, averaged over the non-ignored pixels (weights scale pixels)."""
+    logits, label = _random_case(num_classes=4, seed=6)
+    eps = 1 / 4 if smoothing is None else smoothing
+    valid = label != IGNORE
+    onehot = F.one_hot(label.clamp(max=3), 4).permute(0, 3, 1, 2).float()
+    q = (1 - eps) * onehot + eps / 4
+    per_pixel = -(q * logits.log_softmax(1)).sum(1) * valid
+    weight = torch.rand(label.shape, generator=torch.Generator().manual_seed(
+        7)) if with_weight else torch.ones(label.shape)
+    expected = (per_pixel * weight).sum() / valid.sum()
+    loss = LabelSmoothCELoss(smoothing=smoothing)(
+        logits, label, weight=weight if with_weight else None)
+    torch.testing.assert_close(loss, expected)
+
+
 def test_hand_computed_value():
     """Two classes, logits (0, ln 3): p = (1/4, 3/4); label 1; eps = 1/2.
 

@@ -132,7 +132,8 @@ def test_demo_runs_end_to_end_on_a_small_world(tmp_path):
                             capture_output=True,
                             text=True,
                             timeout=900)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, (result.stdout[-3000:] +
+                                    result.stderr[-3000:])
     rows = read_results(str(out / 'results.csv'))
     assert [row['method'] for row in rows] == ['supervised', 'zsl']
     assert all(0.0 <= row['miou'] <= 100.0 for row in rows)

@@ -3,7 +3,8 @@
 # unlabeled images per GPU. Split files in UniMatch's format live in
 # <data_root>/splits/<n>/{labeled,unlabeled}.txt (n = 92, 183, 366, 732,
 # 1464); leaf configs override labeled/unlabeled ann_file. An epoch is one
-# pass over the unlabeled set (SemiSegSampler). See docs/data.md.
+# pass over the unlabeled set (SemiSegSampler). See the README, "Data
+# preparation".
 dataset_type = 'PascalVOCSplitDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (321, 321)

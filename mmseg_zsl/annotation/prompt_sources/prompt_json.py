@@ -115,7 +115,8 @@ class PromptJSONSource(PromptSource):
             raise FileNotFoundError(
                 f'Prompt file {path!r} does not exist; expected a folder of '
                 '<image stem>.json files or one JSON file {"images": '
-                '{"<stem>": {...}}} (docs/prompted_annotation.md).')
+                '{"<stem>": {...}}} (README.md, "Pseudo labels from weak '
+                'annotations").')
         with open(path, encoding='utf-8') as file:
             data = json.load(file)
         if not isinstance(data, dict) or not isinstance(

@@ -71,7 +71,7 @@ def list_examples(example_dir: str,
         raise FileNotFoundError(
             f'Example folder {example_dir!r} does not exist. Expected '
             '<dir>/<class name>/*.jpg|png with single-object images per '
-            'class (see docs/usam.md).')
+            'class (see README.md, "U-SAM").')
 
     def images_of(name: str) -> List[str]:
         folder = osp.join(example_dir, name)

@@ -97,22 +97,28 @@ class LabelSmoothCELoss(nn.Module):
         num_classes = cls_score.shape[1]
         eps = (1.0 / num_classes
                if self.smoothing is None else float(self.smoothing))
-
-        valid = label != ignore_index
-        # Ignored pixels may hold any value (e.g. 255 > C): gather a safe
-        # index there and zero their loss below.
-        safe_label = torch.where(valid, label, torch.zeros_like(label))
-        log_prob = F.log_softmax(cls_score, dim=1)
-        nll = -log_prob.gather(1, safe_label.unsqueeze(1)).squeeze(1)
-        uniform = -log_prob.mean(dim=1)
-        loss = ((1.0 - eps) * nll + eps * uniform) * valid
-
+        # torch's fused kernel computes exactly the smoothed target above
+        # (and gives 0 at ignored pixels); only the reduction is ours, so
+        # that the mean is over non-ignored pixels, stays finite when all
+        # are ignored, and honours pixel weights and avg_factor.
+        fused = weight is None and reduction != 'none'
+        loss = F.cross_entropy(
+            cls_score,
+            label,
+            ignore_index=ignore_index,
+            label_smoothing=eps,
+            reduction='sum' if fused else 'none')
         if avg_factor is None and reduction == 'mean':
-            avg_factor = valid.sum()
-        if weight is not None:
-            weight = weight.float()
-        loss = weight_reduce_loss(
-            loss, weight=weight, reduction=reduction, avg_factor=avg_factor)
+            avg_factor = (label != ignore_index).sum()
+        if fused:
+            if reduction == 'mean':
+                loss = loss / (avg_factor + torch.finfo(torch.float32).eps)
+        else:
+            loss = weight_reduce_loss(
+                loss,
+                weight=None if weight is None else weight.float(),
+                reduction=reduction,
+                avg_factor=avg_factor)
         return self.loss_weight * loss
 
     @property

@@ -2,7 +2,7 @@
 # world. tools/run_demo.py and tools/benchmark_toy.py set data_root, the split
 # and the pseudo-label directory with --cfg-options.
 _base_ = [
-    '../_base_/models/unimatch_zs_segformer_toy.py',
+    '../_base_/models/unimatch_zs_deeplabv3plus_toy.py',
     '../_base_/datasets/toy_shapes_semi.py',
     '../_base_/schedules/semi_toy.py',
     '../_base_/default_runtime.py',
