@@ -16,7 +16,6 @@ Examples::
     # several GPUs: tools/dist_annotate.sh INPUT NUM_GPUS OUT_DIR [options]
 """
 import argparse
-import json
 import os.path as osp
 import sys
 
@@ -26,57 +25,12 @@ import mmseg_zsl  # noqa: F401  (compat patches, registries)
 from mmseg_zsl.apis import DistInfo, annotate_dataset
 from mmseg_zsl.apis.annotate import RANDOM_INIT_CHOICES
 from mmseg_zsl.apis.calibrate import annotate_options_from_settings
+from mmseg_zsl.apis.cli_args import (RESIZE_MODES, SAM_MODEL_TYPES,
+                                     load_class_prompts, parse_threshold,
+                                     sam_generator_flags)
 from mmseg_zsl.apis.prompted import (PROMPT_KINDS, add_prompted_arguments,
                                      annotate_prompted_from_args)
 from mmseg_zsl.apis.usam import add_usam_arguments
-
-SAM_MODEL_TYPES = ('vit_h', 'vit_l', 'vit_b')
-RESIZE_MODES = ('square', 'keep_ratio')
-#: Generator parameters that are not plain numbers (Python API only).
-_NON_CLI_SAM_PARAMS = ('point_grids', )
-
-
-def sam_generator_flags() -> dict:
-    """``{param: default}`` of SamAutomaticMaskGenerator's number params."""
-    from mmseg_zsl.annotation.sam import sam_generator_defaults
-    return {
-        name: default
-        for name, default in sam_generator_defaults().items()
-        if name not in _NON_CLI_SAM_PARAMS
-    }
-
-
-def parse_threshold(value: str):
-    """A number, or a JSON file: a number or ``{class name: threshold}``."""
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    if not osp.isfile(value):
-        raise argparse.ArgumentTypeError(
-            f'{value!r} is neither a number nor a JSON file of thresholds '
-            "({\"default\": 0.2, \"cat\": 0.25})")
-    with open(value, encoding='utf-8') as file:
-        loaded = json.load(file)
-    if isinstance(loaded, (int, float)):
-        return float(loaded)
-    if not isinstance(loaded, dict):
-        raise argparse.ArgumentTypeError(
-            f'{value}: expected a number or an object mapping class names '
-            'to thresholds.')
-    return {str(k): float(v) for k, v in loaded.items()}
-
-
-def load_class_prompts(path: str) -> dict:
-    if not osp.isfile(path):
-        raise argparse.ArgumentTypeError(f'{path!r} does not exist.')
-    with open(path, encoding='utf-8') as file:
-        loaded = json.load(file)
-    if not isinstance(loaded, dict) or not all(
-            isinstance(v, list) for v in loaded.values()):
-        raise argparse.ArgumentTypeError(
-            f'{path}: expected {{"class name": ["prompt", ...], ...}}.')
-    return loaded
 
 
 def parse_args(argv=None) -> argparse.Namespace:
