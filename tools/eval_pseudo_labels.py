@@ -41,6 +41,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='ground-truth label to ignore')
     parser.add_argument(
         '--gt-suffix', default='.png', help='ground-truth file suffix')
+    parser.add_argument(
+        '--instances',
+        help='U-SAM outputs only: instance ground truth (a folder of '
+        '<stem>.png + <stem>.json, or a COCO instances JSON) to also report '
+        'the mAP@50 of the kept masks')
     parser.add_argument('--out', help='also write the results to this JSON')
     return parser.parse_args(argv)
 
@@ -129,6 +134,15 @@ def main(argv=None) -> dict:
     print(f"mIoU {results['mIoU']:.2f}, aAcc {results['aAcc']:.2f} over "
           f'{len(stems)} images ({len(missing)} labels without ground truth '
           'skipped)')
+    if args.instances:
+        from mmseg_zsl.apis import evaluate_usam_masks
+        is_json = args.instances.endswith('.json')
+        ap = evaluate_usam_masks(
+            args.pred_dir,
+            instances_dir=None if is_json else args.instances,
+            coco_json=args.instances if is_json else None)
+        results.update(mAP50=ap['mAP'], AP50_per_class=ap['per_class'])
+        print(f"mask mAP@50 {ap['mAP']:.2f} over {ap['num_images']} images")
     if args.out:
         with open(args.out, 'w', encoding='utf-8') as file:
             json.dump(results, file, indent=2)

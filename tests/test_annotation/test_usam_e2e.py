@@ -90,3 +90,9 @@ def test_usam_on_the_demo_world(tmp_path):
     assert ap['num_images'] == 3 and ap['untrained_models']
     assert 0.0 <= ap['mAP'] <= 100.0
     assert set(ap['per_class']) <= set(SHAPE_NAMES)
+    # eval_pseudo_labels.py --instances reports the same mAP@50
+    both = load_tool('eval_pseudo_labels').main(
+        [out, osp.join(world, 'masks'), '--instances',
+         osp.join(world, 'instances')])
+    assert both['mAP50'] == ap['mAP']
+    assert both['mIoU'] == miou['mIoU']
