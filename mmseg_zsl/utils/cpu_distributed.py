@@ -1,4 +1,5 @@
 """``--launcher pytorch`` on machines without a GPU (gloo, BN)."""
+import atexit
 import logging
 
 import torch
@@ -17,6 +18,21 @@ def _sync_bn_to_bn(node) -> None:
     elif isinstance(node, (list, tuple)):
         for value in node:
             _sync_bn_to_bn(value)
+
+
+def _destroy_process_group() -> None:
+    if torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
+
+
+def destroy_process_group_at_exit() -> None:
+    """Destroy the default process group when the interpreter exits.
+
+    A gloo group still alive at interpreter shutdown can abort the process
+    ("terminate called without an active exception") after the work is
+    done; mmengine never destroys the groups it uses.
+    """
+    atexit.register(_destroy_process_group)
 
 
 def setup_cpu_distributed(cfg: Config) -> None:
@@ -38,6 +54,7 @@ def setup_cpu_distributed(cfg: Config) -> None:
     cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
+        destroy_process_group_at_exit()
     cfg.model_wrapper_cfg = dict(
         type='MMDistributedDataParallel',
         device_ids=None,
