@@ -26,8 +26,8 @@ from mmseg_zsl.apis import DistInfo, annotate_dataset
 from mmseg_zsl.apis.annotate import RANDOM_INIT_CHOICES
 from mmseg_zsl.apis.calibrate import annotate_options_from_settings
 from mmseg_zsl.apis.cli_args import (RESIZE_MODES, SAM_MODEL_TYPES,
-                                     load_class_prompts, parse_threshold,
-                                     sam_generator_flags)
+                                     load_class_prompts, model_options,
+                                     parse_threshold, sam_generator_flags)
 from mmseg_zsl.apis.prompted import (PROMPT_KINDS, add_prompted_arguments,
                                      annotate_prompted_from_args)
 from mmseg_zsl.apis.usam import add_usam_arguments
@@ -167,26 +167,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def annotate_zero_shot(args: argparse.Namespace) -> tuple:
     """The paper's labeller: SAM segments + GEM CLIP features."""
-    sam_generator = {
-        key[len('sam_'):]: value
-        for key, value in vars(args).items()
-        if key.startswith('sam_') and key not in ('sam_model_type',
-                                                  'sam_checkpoint')
-    }
-    model_options = dict(
-        sam_model_type=args.sam_model_type,
-        sam_checkpoint=args.sam_checkpoint,
-        sam_generator=sam_generator,
-        clip_model=args.clip_model,
-        clip_pretrained=args.clip_pretrained,
-        clip_cache_dir=args.clip_cache_dir,
-        gem=dict(
-            gem_depth=args.gem_depth,
-            ss_attn_iter=args.ss_attn_iter,
-            ss_attn_temp=args.ss_attn_temp),
-        clip_input=dict(
-            image_size=args.image_size, resize_mode=args.resize_mode),
-        random_init=args.random_init)
     label_options = dict(
         threshold=args.threshold,
         classes=args.classes,
@@ -211,8 +191,7 @@ def annotate_zero_shot(args: argparse.Namespace) -> tuple:
         relabel=args.relabel,
         device=args.device,
         progress=not args.no_progress,
-        **{k: v
-           for k, v in model_options.items() if v is not None})
+        **model_options(args))
 
 
 def main(argv=None) -> None:

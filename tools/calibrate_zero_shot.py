@@ -32,8 +32,8 @@ import mmseg_zsl  # noqa: F401  (compat patches, registries)
 from mmseg_zsl.apis.annotate import RANDOM_INIT_CHOICES
 from mmseg_zsl.apis.calibrate import calibrate_zero_shot
 from mmseg_zsl.apis.cli_args import (RESIZE_MODES, SAM_MODEL_TYPES,
-                                     load_class_prompts, parse_threshold,
-                                     sam_generator_flags)
+                                     load_class_prompts, model_options,
+                                     parse_threshold, sam_generator_flags)
 
 
 def add_annotation_arguments(parser: argparse.ArgumentParser) -> None:
@@ -163,30 +163,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--no-progress', action='store_true', help='hide progress bars')
     return parser.parse_args(argv)
-
-
-def model_options(args: argparse.Namespace) -> dict:
-    sam_generator = {
-        key[len('sam_'):]: value
-        for key, value in vars(args).items()
-        if key.startswith('sam_') and key not in ('sam_model_type',
-                                                  'sam_checkpoint')
-    }
-    options = dict(
-        sam_model_type=args.sam_model_type,
-        sam_checkpoint=args.sam_checkpoint,
-        sam_generator=sam_generator,
-        clip_model=args.clip_model,
-        clip_pretrained=args.clip_pretrained,
-        clip_cache_dir=args.clip_cache_dir,
-        gem=dict(
-            gem_depth=args.gem_depth,
-            ss_attn_iter=args.ss_attn_iter,
-            ss_attn_temp=args.ss_attn_temp),
-        clip_input=dict(
-            image_size=args.image_size, resize_mode=args.resize_mode),
-        random_init=args.random_init)
-    return {k: v for k, v in options.items() if v is not None}
 
 
 def main(argv=None):

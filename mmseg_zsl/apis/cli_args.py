@@ -50,3 +50,30 @@ def load_class_prompts(path: str) -> dict:
         raise argparse.ArgumentTypeError(
             f'{path}: expected {{"class name": ["prompt", ...], ...}}.')
     return loaded
+
+
+def model_options(args: argparse.Namespace) -> dict:
+    """Model keyword arguments of ``annotate_dataset`` from the SAM, CLIP
+    and GEM flags; flags left unset are dropped (library defaults).
+    """
+    sam_generator = {
+        key[len('sam_'):]: value
+        for key, value in vars(args).items()
+        if key.startswith('sam_') and key not in ('sam_model_type',
+                                                  'sam_checkpoint')
+    }
+    options = dict(
+        sam_model_type=args.sam_model_type,
+        sam_checkpoint=args.sam_checkpoint,
+        sam_generator=sam_generator,
+        clip_model=args.clip_model,
+        clip_pretrained=args.clip_pretrained,
+        clip_cache_dir=args.clip_cache_dir,
+        gem=dict(
+            gem_depth=args.gem_depth,
+            ss_attn_iter=args.ss_attn_iter,
+            ss_attn_temp=args.ss_attn_temp),
+        clip_input=dict(
+            image_size=args.image_size, resize_mode=args.resize_mode),
+        random_init=args.random_init)
+    return {k: v for k, v in options.items() if v is not None}
