@@ -31,6 +31,7 @@ from mmseg_zsl.apis.cli_args import (RESIZE_MODES, SAM_MODEL_TYPES,
 from mmseg_zsl.apis.prompted import (PROMPT_KINDS, add_prompted_arguments,
                                      annotate_prompted_from_args)
 from mmseg_zsl.apis.usam import add_usam_arguments
+from mmseg_zsl.utils import exit_distributed_run
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -213,3 +214,4 @@ def main(argv=None) -> None:
 
 if __name__ == '__main__':
     main()
+    exit_distributed_run()

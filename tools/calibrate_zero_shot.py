@@ -34,6 +34,7 @@ from mmseg_zsl.apis.calibrate import calibrate_zero_shot
 from mmseg_zsl.apis.cli_args import (RESIZE_MODES, SAM_MODEL_TYPES,
                                      load_class_prompts, model_options,
                                      parse_threshold, sam_generator_flags)
+from mmseg_zsl.utils import exit_distributed_run
 
 
 def add_annotation_arguments(parser: argparse.ArgumentParser) -> None:
@@ -217,3 +218,4 @@ def main(argv=None):
 
 if __name__ == '__main__':
     main()
+    exit_distributed_run()

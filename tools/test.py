@@ -13,7 +13,7 @@ import mmseg_zsl  # noqa: E402,F401 isort: skip  (patches, registers)
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_zsl.utils import setup_cpu_distributed  # noqa: E402
+from mmseg_zsl.utils import exit_distributed_run, setup_cpu_distributed
 
 
 # TODO: support fuse_conv_bn, visualization, and format_only
@@ -132,3 +132,4 @@ def main():
 
 if __name__ == '__main__':
     main()
+    exit_distributed_run()

@@ -16,7 +16,7 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmseg.registry import RUNNERS  # noqa: E402
 
-from mmseg_zsl.utils import setup_cpu_distributed  # noqa: E402
+from mmseg_zsl.utils import exit_distributed_run, setup_cpu_distributed
 
 
 def parse_args():
@@ -127,3 +127,4 @@ def main():
 
 if __name__ == '__main__':
     main()
+    exit_distributed_run()

@@ -12,8 +12,6 @@ from typing import Any, List
 import torch
 import torch.distributed as torch_dist
 
-from mmseg_zsl.utils import destroy_process_group_at_exit
-
 #: How long a rank waits for the others at the end (ranks finish at
 #: different times on large datasets).
 DIST_TIMEOUT = datetime.timedelta(hours=24)
@@ -59,7 +57,6 @@ def init_process_group(info: DistInfo) -> None:
             rank=info.rank,
             world_size=info.world_size,
             timeout=DIST_TIMEOUT)
-        destroy_process_group_at_exit()
 
 
 def all_gather(info: DistInfo, obj: Any) -> List[Any]:

@@ -1,8 +1,7 @@
 from .compat import apply_compat_patches
-from .cpu_distributed import (destroy_process_group_at_exit,
-                              setup_cpu_distributed)
+from .cpu_distributed import exit_distributed_run, setup_cpu_distributed
 
 __all__ = [
-    'apply_compat_patches', 'destroy_process_group_at_exit',
+    'apply_compat_patches', 'exit_distributed_run',
     'setup_cpu_distributed'
 ]
