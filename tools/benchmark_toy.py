@@ -18,7 +18,9 @@ import os
 import os.path as osp
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -51,6 +53,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--ablation-epochs', type=int, nargs='*', default=[12],
         help='other training lengths for zsl and pseudo')
     parser.add_argument('--no-smoothing-ablation', action='store_true')
+    parser.add_argument(
+        '--jobs', type=int, default=min(2, os.cpu_count()),
+        help='runs trained at once (one CPU thread each)')
     return parser.parse_args(argv)
 
 
@@ -97,15 +102,24 @@ def main(argv=None) -> None:
     print(f'{len(runs)} runs planned, {len(runs) - len(todo)} already in '
           f'{results_csv}, {len(todo)} to go', flush=True)
     start = time.perf_counter()
-    for index, run in enumerate(todo, 1):
+    finished = []
+    lock = threading.Lock()
+
+    def train_one(run: ToyRun) -> None:
         row = train_and_test(run, world, pseudo_dirs[run.quality],
                              osp.join(out_dir, 'work_dirs'), REPO)
-        append_result(results_csv, row)
-        elapsed = time.perf_counter() - start
-        print(f'[{index}/{len(todo)}] {run.name}: mIoU {row["miou"]:.2f} '
-              f'({row["seconds"]:.0f} s; eta '
-              f'{elapsed / index * (len(todo) - index) / 60:.0f} min)',
-              flush=True)
+        with lock:  # one writer at a time keeps the CSV whole
+            append_result(results_csv, row)
+            finished.append(run)
+            elapsed = time.perf_counter() - start
+            left = len(todo) - len(finished)
+            print(f'[{len(finished)}/{len(todo)}] {run.name}: mIoU '
+                  f'{row["miou"]:.2f} ({row["seconds"]:.0f} s; eta '
+                  f'{elapsed / len(finished) * left / 60:.0f} min)',
+                  flush=True)
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        list(pool.map(train_one, todo))
     rows = read_results(results_csv)
     summary = summary_tables(rows, args)
     with open(osp.join(out_dir, 'summary.md'), 'w') as f:
