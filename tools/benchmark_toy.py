@@ -61,18 +61,26 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def prepare_world(out_dir: str, seeds: List[int], counts: List[int],
                   qualities: List[float]) -> Dict[float, str]:
-    """World, one labeled draw per seed, pseudo labels per quality."""
+    """World, one labeled draw per seed, pseudo labels per quality.
+
+    The world is always the default one, so a benchmark can be resumed or
+    extended with other seeds and labeled counts; their split files are
+    added (each count's draw is independent of the others).
+    """
     world = osp.join(out_dir, 'world')
     python = [sys.executable]
     subprocess.run(python + ['tools/make_toy_world.py', world,
-                             '--no-progress', '--labeled-counts'] +
-                   [str(n) for n in counts],
+                             '--no-progress'],
                    cwd=REPO, check=True)
     train = read_split_stems(osp.join(world, 'splits', 'train.txt'))
     val = read_split_stems(osp.join(world, 'splits', 'val.txt'))
     for seed in seeds:
-        if seed != 0 and not osp.isdir(osp.join(world, splits_dir(seed))):
-            write_split_files(world, train, val, counts, seed=seed,
+        missing = [
+            n for n in counts if not osp.isfile(
+                osp.join(world, splits_dir(seed), str(n), 'labeled.txt'))
+        ]
+        if missing:
+            write_split_files(world, train, val, missing, seed=seed,
                               splits_dir=splits_dir(seed))
     pseudo_dirs = {}
     for quality in qualities:
