@@ -1,8 +1,9 @@
 """The seeded comparison on the toy world: methods x labeled counts x seeds.
 
-Beside the main grid it runs three ablations at the smallest labeled count:
-label smoothing off for ``zsl``, other pseudo-label qualities and other
-training lengths for ``zsl`` and ``pseudo``. Every run goes through
+Beside the main grid it runs ablations at the smallest labeled count:
+label smoothing off and other confidence thresholds for ``zsl``, other
+pseudo-label qualities and other training lengths for ``zsl`` and
+``pseudo``. Every run goes through
 tools/train.py and tools/test.py (see mmseg_zsl/toy_world/experiment.py).
 Results are appended to ``OUT/results.csv`` as each run ends, so an
 interrupted benchmark resumes where it stopped; ``OUT/summary.md`` holds the
@@ -28,8 +29,9 @@ sys.path.insert(0, REPO)
 
 import mmseg_zsl  # noqa: F401  (compat patches first)
 from mmseg_zsl.toy_world import read_split_stems, write_split_files
-from mmseg_zsl.toy_world.benchmark import (FIELDS, append_result, plan_runs,
-                                           read_results, summary_tables)
+from mmseg_zsl.toy_world.benchmark import (RUN_FIELDS, append_result,
+                                           plan_runs, read_results,
+                                           summary_tables)
 from mmseg_zsl.toy_world.experiment import (METHOD_CONFIGS, ToyRun, splits_dir,
                                             train_and_test)
 from mmseg_zsl.toy_world.plots import plot_miou_vs_labeled
@@ -52,6 +54,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--ablation-epochs', type=int, nargs='*', default=[12],
         help='other training lengths for zsl and pseudo')
+    parser.add_argument(
+        '--ablation-conf-threshes', type=float, nargs='*', default=[],
+        help='other confidence thresholds tau for zsl')
     parser.add_argument('--no-smoothing-ablation', action='store_true')
     parser.add_argument(
         '--jobs', type=int, default=min(2, os.cpu_count()),
@@ -104,7 +109,7 @@ def main(argv=None) -> None:
                                 sorted({r.quality for r in runs}))
     world = osp.join(out_dir, 'world')
     done = {ToyRun(**{k: row[k]
-                      for k in FIELDS[:6]}).name
+                      for k in RUN_FIELDS}).name
             for row in read_results(results_csv)}
     todo = [run for run in runs if run.name not in done]
     print(f'{len(runs)} runs planned, {len(runs) - len(todo)} already in '
@@ -135,6 +140,7 @@ def main(argv=None) -> None:
     main_rows = [
         r for r in rows if r['epochs'] == args.epochs
         and r['smoothing'] is None and r['quality'] == args.quality
+        and r['conf_thresh'] is None
     ]
     plot_miou_vs_labeled(
         main_rows, osp.join(out_dir, 'miou_vs_labeled.png'),

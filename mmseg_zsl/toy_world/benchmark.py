@@ -13,8 +13,10 @@ from typing import Dict, List
 from .experiment import METHOD_CONFIGS, ToyRun
 from .plots import mean_and_spread
 
-FIELDS = ('method', 'labeled', 'seed', 'epochs', 'smoothing', 'quality',
-          'miou', 'seconds')
+#: The settings of a run (:class:`ToyRun`), then its results.
+RUN_FIELDS = ('method', 'labeled', 'seed', 'epochs', 'smoothing', 'quality',
+              'conf_thresh')
+FIELDS = RUN_FIELDS + ('miou', 'seconds')
 
 
 def plan_runs(args: Namespace) -> List[ToyRun]:
@@ -34,6 +36,10 @@ def plan_runs(args: Namespace) -> List[ToyRun]:
                 ToyRun(m, smallest, s, args.epochs, None, q)
                 for m in ('pseudo', 'zsl')
             ]
+        runs += [
+            ToyRun('zsl', smallest, s, args.epochs, None, args.quality, tau)
+            for tau in args.ablation_conf_threshes
+        ]
         for e in args.ablation_epochs:
             runs += [
                 ToyRun(m, smallest, s, e, None, args.quality)
@@ -52,12 +58,22 @@ def read_results(path: str) -> List[Dict]:
             row[key] = int(row[key])
         for key in ('quality', 'miou', 'seconds'):
             row[key] = float(row[key])
-        row['smoothing'] = (None if row['smoothing'] in ('', 'None') else
-                            float(row['smoothing']))
+        # conf_thresh: absent from CSVs written before it existed
+        for key in ('smoothing', 'conf_thresh'):
+            value = row.get(key)
+            row[key] = None if value in (None, '', 'None') else float(value)
     return rows
 
 
 def append_result(path: str, row: Dict) -> None:
+    if osp.isfile(path):
+        with open(path, newline='') as f:
+            header = next(csv.reader(f), [])
+        if tuple(header) != FIELDS:  # an older CSV: rewrite, same rows
+            old_rows = read_results(path)
+            os.remove(path)
+            for old in old_rows:
+                append_result(path, old)
     new = not osp.isfile(path)
     with open(path, 'a', newline='') as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS, extrasaction='ignore')
@@ -76,7 +92,8 @@ def summary_tables(rows: List[Dict], args: Namespace) -> str:
 
     def is_main(row):
         return (row['epochs'] == args.epochs and row['smoothing'] is None
-                and row['quality'] == args.quality)
+                and row['quality'] == args.quality
+                and row['conf_thresh'] is None)
 
     main = mean_and_spread([r for r in rows if is_main(r)],
                            ('method', 'labeled'))
@@ -91,16 +108,18 @@ def summary_tables(rows: List[Dict], args: Namespace) -> str:
         lines.append(f'| {method} | ' + ' | '.join(
             cell(main[(method, n)]) if (method, n) in main else '-'
             for n in counts) + ' |')
-    ablation = mean_and_spread(rows, ('method', 'labeled', 'epochs',
-                                      'smoothing', 'quality'))
+    ablation = mean_and_spread(
+        rows, ('method', 'labeled', 'epochs', 'smoothing', 'quality',
+               'conf_thresh'))
     lines += [
         '', '## All settings', '',
-        '| method | labeled | epochs | smoothing | quality | mIoU |',
-        '|---|---|---|---|---|---|'
+        '| method | labeled | epochs | smoothing | quality | tau | mIoU |',
+        '|---|---|---|---|---|---|---|'
     ]
     for key in sorted(ablation, key=str):
-        method, n, epochs, smoothing, quality = key
+        method, n, epochs, smoothing, quality, tau = key
         smoothing = 'config' if smoothing is None else f'{smoothing:g}'
+        tau = 'config' if tau is None else f'{tau:g}'
         lines.append(f'| {method} | {n} | {epochs} | {smoothing} | '
-                     f'{quality:g} | {cell(ablation[key])} |')
+                     f'{quality:g} | {tau} | {cell(ablation[key])} |')
     return '\n'.join(lines) + '\n'

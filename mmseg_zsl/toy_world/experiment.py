@@ -40,6 +40,8 @@ class ToyRun:
             loss; None keeps the config's (1/C for ``zsl``). Defaults to None.
         quality (float): Quality knob of the simulated pseudo labels.
             Defaults to 0.6.
+        conf_thresh (float, optional): Confidence threshold tau; None keeps
+            the config's (0.7 for ``zsl``). Defaults to None.
     """
     method: str
     labeled: int
@@ -47,6 +49,7 @@ class ToyRun:
     epochs: int = 4
     smoothing: Optional[float] = None
     quality: float = 0.6
+    conf_thresh: Optional[float] = None
 
     def __post_init__(self) -> None:
         if self.method not in METHOD_CONFIGS:
@@ -56,7 +59,8 @@ class ToyRun:
     @property
     def name(self) -> str:
         smoothing = '' if self.smoothing is None else f'_ls{self.smoothing:g}'
-        return (f'{self.method}{smoothing}_n{self.labeled}_s{self.seed}'
+        tau = '' if self.conf_thresh is None else f'_tau{self.conf_thresh:g}'
+        return (f'{self.method}{smoothing}{tau}_n{self.labeled}_s{self.seed}'
                 f'_e{self.epochs}_q{self.quality:g}')
 
     def as_row(self) -> Dict:
@@ -91,6 +95,9 @@ def cfg_options(run: ToyRun, world_dir: str,
                        f'{osp.abspath(pseudo_label_dir)}')
     if run.smoothing is not None:
         options.append(f'model.semi_train_cfg.smoothing={run.smoothing}')
+    if run.conf_thresh is not None:
+        options.append(
+            f'model.semi_train_cfg.conf_thresh={run.conf_thresh}')
     return options
 
 

@@ -7,7 +7,7 @@ from argparse import Namespace
 import pytest
 from mmengine.config import Config
 
-from mmseg_zsl.toy_world.benchmark import (append_result, plan_runs,
+from mmseg_zsl.toy_world.benchmark import (FIELDS, append_result, plan_runs,
                                            read_results, summary_tables)
 from mmseg_zsl.toy_world.experiment import (METHOD_CONFIGS, ToyRun,
                                             cfg_options, parse_miou)
@@ -28,7 +28,7 @@ def test_cfg_options_override_existing_keys(method, tmp_path):
     # A misspelt key would silently add a new entry: every override must
     # name a key the toy config already has, and land there (semi_train_cfg
     # keys are checked by the segmentor, which rejects unknown ones).
-    run = ToyRun(method, 16, seed=2, epochs=3, smoothing=0.0)
+    run = ToyRun(method, 16, seed=2, epochs=3, smoothing=0.0, conf_thresh=0.9)
     options = cfg_options(run, '/w', str(tmp_path / 'pl'))
     cfg = Config.fromfile(osp.join(ROOT, METHOD_CONFIGS[method]))
     overrides = dict(option.split('=', 1) for option in options)
@@ -41,6 +41,7 @@ def test_cfg_options_override_existing_keys(method, tmp_path):
     assert labeled.data_root == '/w'
     assert str(cfg.param_scheduler[0].end) == '3'
     assert str(cfg.train_cfg.max_epochs) == '3'
+    assert str(cfg.model.semi_train_cfg.conf_thresh) == '0.9'
     pseudo_dir = cfg.train_dataloader.dataset.unlabeled.pseudo_label_dir
     if method in ('pseudo', 'zsl'):
         assert pseudo_dir == str(tmp_path / 'pl')
@@ -55,9 +56,10 @@ def test_run_names_are_distinct_and_methods_checked():
         ToyRun('zsl', 8, quality=0.4).name,
         ToyRun('zsl', 8, epochs=12).name,
         ToyRun('zsl', 8, seed=1).name,
+        ToyRun('zsl', 8, conf_thresh=0.95).name,
         ToyRun('pseudo', 8).name,
     }
-    assert len(names) == 6
+    assert len(names) == 7
     with pytest.raises(ValueError, match='method must be one of'):
         ToyRun('fixmatch', 8)
 
@@ -79,11 +81,13 @@ def test_plan_covers_grid_and_ablations():
         quality=0.6,
         ablation_qualities=[0.4, 0.8],
         ablation_epochs=[12],
+        ablation_conf_threshes=[0.95],
         no_smoothing_ablation=False)
     runs = plan_runs(args)
     # 4 methods x 4 counts x 3 seeds, then per seed at n=8: smoothing off
-    # (1) + 2 qualities x {pseudo, zsl} (4) + 1 length x {pseudo, zsl} (2).
-    assert len(runs) == 4 * 4 * 3 + 3 * (1 + 4 + 2)
+    # (1) + 2 qualities x {pseudo, zsl} (4) + one tau for zsl (1) + 1 length
+    # x {pseudo, zsl} (2).
+    assert len(runs) == 4 * 4 * 3 + 3 * (1 + 4 + 1 + 2)
     assert len({run.name for run in runs}) == len(runs)
     ablations = runs[48:]
     assert all(run.labeled == 8 for run in ablations)
@@ -100,8 +104,23 @@ def test_results_survive_a_round_trip(tmp_path):
     back = read_results(path)
     assert [r['smoothing'] for r in back] == [0.0, None]
     assert [r['miou'] for r in back] == [50.0, 52.5]
+    assert [r['conf_thresh'] for r in back] == [None, None]
     assert ToyRun(**{k: back[1][k] for k in ToyRun.__dataclass_fields__
                      }).name == ToyRun('zsl', 8, seed=1).name
+
+
+def test_older_csv_without_tau_is_read_and_rewritten(tmp_path):
+    path = tmp_path / 'results.csv'
+    path.write_text('method,labeled,seed,epochs,smoothing,quality,miou,'
+                    'seconds\nzsl,8,0,24,,0.6,17.5,510.0\n')
+    assert read_results(str(path))[0]['conf_thresh'] is None
+    tau_run = ToyRun('zsl', 8, epochs=24, conf_thresh=0.95)
+    assert tau_run.name == 'zsl_tau0.95_n8_s0_e24_q0.6'
+    append_result(str(path), dict(tau_run.as_row(), miou=18.0, seconds=1))
+    lines = path.read_text().splitlines()
+    assert lines[0].split(',') == list(FIELDS)
+    assert lines[1] == 'zsl,8,0,24,,0.6,,17.5,510.0'
+    assert [r['conf_thresh'] for r in read_results(str(path))] == [None, 0.95]
 
 
 def test_mean_and_spread_and_table():
