@@ -3,8 +3,8 @@
 Beside the main grid it runs ablations at the smallest labeled count:
 label smoothing off and other confidence thresholds for ``zsl``, other
 pseudo-label qualities and other training lengths for ``zsl`` and
-``pseudo``. Every run goes through
-tools/train.py and tools/test.py (see mmseg_zsl/toy_world/experiment.py).
+``pseudo``. Every run goes through tools/train.py and tools/test.py (see
+mmseg_zsl/toy_world/experiment.py).
 Results are appended to ``OUT/results.csv`` as each run ends, so an
 interrupted benchmark resumes where it stopped; ``OUT/summary.md`` holds the
 tables (mean ± sample std over seeds) and ``OUT/miou_vs_labeled.png`` the
