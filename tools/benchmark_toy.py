@@ -30,8 +30,8 @@ sys.path.insert(0, REPO)
 import mmseg_zsl  # noqa: F401  (compat patches first)
 from mmseg_zsl.toy_world import read_split_stems, write_split_files
 from mmseg_zsl.toy_world.benchmark import (RUN_FIELDS, append_result,
-                                           plan_runs, read_results,
-                                           summary_tables)
+                                           is_main_row, plan_runs,
+                                           read_results, summary_tables)
 from mmseg_zsl.toy_world.experiment import (METHOD_CONFIGS, ToyRun, splits_dir,
                                             train_and_test)
 from mmseg_zsl.toy_world.plots import plot_miou_vs_labeled
@@ -137,11 +137,7 @@ def main(argv=None) -> None:
     summary = summary_tables(rows, args)
     with open(osp.join(out_dir, 'summary.md'), 'w') as f:
         f.write(summary)
-    main_rows = [
-        r for r in rows if r['epochs'] == args.epochs
-        and r['smoothing'] is None and r['quality'] == args.quality
-        and r['conf_thresh'] is None
-    ]
+    main_rows = [r for r in rows if is_main_row(r, args)]
     plot_miou_vs_labeled(
         main_rows, osp.join(out_dir, 'miou_vs_labeled.png'),
         f'toy world, {args.epochs} epochs, q={args.quality:g}, '

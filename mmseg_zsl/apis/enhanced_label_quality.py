@@ -74,6 +74,7 @@ class EnhancedLabelQuality:
         valid = gt != self.ignore_index
         self.model += self._confusion(gt_np, pred)
         self.zero_shot += self._confusion(gt_np, zs_label)
+        num_valid = valid.sum().item()
         no_padding = torch.zeros_like(valid)
         for tau in self.conf_threshes:
             label, _ = enhanced_target(conf, pred, zs_label, no_padding, tau,
@@ -81,7 +82,7 @@ class EnhancedLabelQuality:
             self.enhanced[tau] += self._confusion(gt_np, label)
             changed = valid & (label != zs_label)
             self.counts[tau] += np.array([
-                valid.sum().item(),
+                num_valid,
                 (valid & (conf >= tau)).sum().item(),
                 changed.sum().item(),
                 (changed & (label == gt)).sum().item(),

@@ -66,22 +66,31 @@ def read_results(path: str) -> List[Dict]:
 
 
 def append_result(path: str, row: Dict) -> None:
-    if osp.isfile(path):
+    rows, mode = [row], 'a'
+    if not osp.isfile(path):
+        mode = 'w'
+    else:
         with open(path, newline='') as f:
             header = next(csv.reader(f), [])
-        if tuple(header) != FIELDS:  # an older CSV: rewrite, same rows
-            old_rows = read_results(path)
-            os.remove(path)
-            for old in old_rows:
-                append_result(path, old)
-    new = not osp.isfile(path)
-    with open(path, 'a', newline='') as f:
+        if tuple(header) != FIELDS:  # an older CSV: rewrite with new columns
+            rows, mode = read_results(path) + rows, 'w'
+    target = path if mode == 'a' else path + '.tmp'
+    with open(target, mode, newline='') as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS, extrasaction='ignore')
-        if new:
+        if mode == 'w':
             writer.writeheader()
-        writer.writerow(row)
+        writer.writerows(rows)
         f.flush()
         os.fsync(f.fileno())
+    if target != path:
+        os.replace(target, path)
+
+
+def is_main_row(row: Dict, args: Namespace) -> bool:
+    """A run of the main grid: no ablation changed its settings."""
+    return (row['epochs'] == args.epochs and row['smoothing'] is None
+            and row['quality'] == args.quality
+            and row['conf_thresh'] is None)
 
 
 def summary_tables(rows: List[Dict], args: Namespace) -> str:
@@ -90,12 +99,7 @@ def summary_tables(rows: List[Dict], args: Namespace) -> str:
         mean, std, n = stats
         return f'{mean:.2f} ± {std:.2f} ({n})'
 
-    def is_main(row):
-        return (row['epochs'] == args.epochs and row['smoothing'] is None
-                and row['quality'] == args.quality
-                and row['conf_thresh'] is None)
-
-    main = mean_and_spread([r for r in rows if is_main(r)],
+    main = mean_and_spread([r for r in rows if is_main_row(r, args)],
                            ('method', 'labeled'))
     counts = sorted({n for _, n in main})
     lines = [
