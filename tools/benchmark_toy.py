@@ -59,6 +59,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='other confidence thresholds tau for zsl')
     parser.add_argument('--no-smoothing-ablation', action='store_true')
     parser.add_argument(
+        '--scratch', action='store_true',
+        help='train every run from random weights (the control) instead '
+        'of the pretrained toy backbone')
+    parser.add_argument(
         '--jobs', type=int, default=min(2, os.cpu_count()),
         help='runs trained at once (one CPU thread each)')
     return parser.parse_args(argv)

@@ -72,13 +72,14 @@ def main(argv=None) -> dict:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    threshes = args.conf_thresh
-    if threshes is None:  # the config's tau, else mode zsl's default
-        semi_cfg = dict(cfg.model.get('semi_train_cfg') or {}, mode='zsl')
-        threshes = [resolve_semi_train_cfg(semi_cfg)['conf_thresh']]
-    results = diagnose_enhanced_labels(cfg, args.checkpoint,
-                                       args.pseudo_label_dir, threshes,
-                                       args.ann_file, not args.no_progress)
+    # the config's enhancement rule (tau, variant), else mode zsl's defaults
+    semi_cfg = resolve_semi_train_cfg(
+        dict(cfg.model.get('semi_train_cfg') or {}, mode='zsl'))
+    threshes = args.conf_thresh or [semi_cfg['conf_thresh']]
+    results = diagnose_enhanced_labels(
+        cfg, args.checkpoint, args.pseudo_label_dir, threshes, args.ann_file,
+        not args.no_progress, semi_cfg['to_background_thresh'],
+        semi_cfg['background_index'])
     print(f'{results["num_images"]} images; mIoU and pixel shares in %; '
           '"changed" = pixels whose enhanced label differs from the '
           'zero-shot label')

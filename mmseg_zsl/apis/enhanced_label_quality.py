@@ -37,15 +37,23 @@ class EnhancedLabelQuality:
         num_classes (int): Number of classes ``C``.
         conf_threshes (Sequence[float]): The thresholds tau to evaluate.
         ignore_index (int): Ignore value of labels. Defaults to 255.
+        to_background_thresh (float, optional): The ``zsl`` variant's
+            stricter threshold for turning a zero-shot object pixel into
+            background (see :func:`enhanced_target`). Defaults to None.
+        background_index (int): The background class. Defaults to 0.
     """
 
     def __init__(self,
                  num_classes: int,
                  conf_threshes: Sequence[float],
-                 ignore_index: int = 255) -> None:
+                 ignore_index: int = 255,
+                 to_background_thresh: Optional[float] = None,
+                 background_index: int = 0) -> None:
         self.num_classes = num_classes
         self.conf_threshes = list(conf_threshes)
         self.ignore_index = ignore_index
+        self.to_background_thresh = to_background_thresh
+        self.background_index = background_index
         shape = (num_classes, num_classes + 1)
         self.model = np.zeros(shape, np.int64)
         self.zero_shot = np.zeros(shape, np.int64)
@@ -78,7 +86,9 @@ class EnhancedLabelQuality:
         no_padding = torch.zeros_like(valid)
         for tau in self.conf_threshes:
             label, _ = enhanced_target(conf, pred, zs_label, no_padding, tau,
-                                       self.ignore_index)
+                                       self.ignore_index,
+                                       self.to_background_thresh,
+                                       self.background_index)
             self.enhanced[tau] += self._confusion(gt_np, label)
             changed = valid & (label != zs_label)
             self.counts[tau] += np.array([
@@ -147,7 +157,9 @@ def diagnose_enhanced_labels(cfg: Config,
                              pseudo_label_dir: str,
                              conf_threshes: Sequence[float],
                              ann_file: Optional[str] = None,
-                             show_progress: bool = True) -> Dict:
+                             show_progress: bool = True,
+                             to_background_thresh: Optional[float] = None,
+                             background_index: int = 0) -> Dict:
     """Run a checkpoint on a split and measure its enhanced labels.
 
     Args:
@@ -159,6 +171,9 @@ def diagnose_enhanced_labels(cfg: Config,
         ann_file (str, optional): Split of images that have ground truth,
             instead of the test dataset's. Defaults to None.
         show_progress (bool): Progress bar. Defaults to True.
+        to_background_thresh (float, optional): See
+            :class:`EnhancedLabelQuality`. Defaults to None.
+        background_index (int): The background class. Defaults to 0.
 
     Returns:
         dict: :meth:`EnhancedLabelQuality.results` plus ``num_images``.
@@ -176,7 +191,7 @@ def diagnose_enhanced_labels(cfg: Config,
     segmentor = getattr(model, 'segmentor', model)
     quality = EnhancedLabelQuality(
         len(dataset.metainfo['classes']), conf_threshes,
-        dataset.ignore_index)
+        dataset.ignore_index, to_background_thresh, background_index)
     for index in tqdm(range(len(dataset)), disable=not show_progress,
                       desc='diagnose'):
         data = model.data_preprocessor(pseudo_collate([dataset[index]]), False)

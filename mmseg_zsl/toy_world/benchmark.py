@@ -15,14 +15,15 @@ from .plots import mean_and_spread
 
 #: The settings of a run (:class:`ToyRun`), then its results.
 RUN_FIELDS = ('method', 'labeled', 'seed', 'epochs', 'smoothing', 'quality',
-              'conf_thresh')
+              'conf_thresh', 'pretrained')
 FIELDS = RUN_FIELDS + ('miou', 'seconds')
 
 
 def plan_runs(args: Namespace) -> List[ToyRun]:
     """Main grid first, then the ablations at the smallest labeled count."""
+    pretrained = not args.scratch
     runs = [
-        ToyRun(m, n, s, args.epochs, None, args.quality)
+        ToyRun(m, n, s, args.epochs, None, args.quality, None, pretrained)
         for n in args.labeled_counts for s in args.seeds
         for m in args.methods
     ]
@@ -30,20 +31,21 @@ def plan_runs(args: Namespace) -> List[ToyRun]:
     for s in args.seeds:
         if not args.no_smoothing_ablation:
             runs.append(
-                ToyRun('zsl', smallest, s, args.epochs, 0.0, args.quality))
+                ToyRun('zsl', smallest, s, args.epochs, 0.0, args.quality,
+                       None, pretrained))
         for q in args.ablation_qualities:
             runs += [
-                ToyRun(m, smallest, s, args.epochs, None, q)
-                for m in ('pseudo', 'zsl')
+                ToyRun(m, smallest, s, args.epochs, None, q, None,
+                       pretrained) for m in ('pseudo', 'zsl')
             ]
         runs += [
-            ToyRun('zsl', smallest, s, args.epochs, None, args.quality, tau)
-            for tau in args.ablation_conf_threshes
+            ToyRun('zsl', smallest, s, args.epochs, None, args.quality, tau,
+                   pretrained) for tau in args.ablation_conf_threshes
         ]
         for e in args.ablation_epochs:
             runs += [
-                ToyRun(m, smallest, s, e, None, args.quality)
-                for m in ('pseudo', 'zsl')
+                ToyRun(m, smallest, s, e, None, args.quality, None,
+                       pretrained) for m in ('pseudo', 'zsl')
             ]
     return runs
 
@@ -62,6 +64,9 @@ def read_results(path: str) -> List[Dict]:
         for key in ('smoothing', 'conf_thresh'):
             value = row.get(key)
             row[key] = None if value in (None, '', 'None') else float(value)
+        # pretrained: absent from CSVs written before the pretrained
+        # backbone, whose runs all trained from scratch
+        row['pretrained'] = row.get('pretrained') == 'True'
     return rows
 
 
@@ -90,7 +95,8 @@ def is_main_row(row: Dict, args: Namespace) -> bool:
     """A run of the main grid: no ablation changed its settings."""
     return (row['epochs'] == args.epochs and row['smoothing'] is None
             and row['quality'] == args.quality
-            and row['conf_thresh'] is None)
+            and row['conf_thresh'] is None
+            and row['pretrained'] != args.scratch)
 
 
 def summary_tables(rows: List[Dict], args: Namespace) -> str:
@@ -104,7 +110,8 @@ def summary_tables(rows: List[Dict], args: Namespace) -> str:
     counts = sorted({n for _, n in main})
     lines = [
         f'## mIoU (%) on val, {args.epochs} epochs, pseudo-label quality '
-        f'{args.quality:g}: mean ± sample std (runs)', '',
+        f'{args.quality:g}, {"scratch" if args.scratch else "pretrained"} '
+        'backbone: mean ± sample std (runs)', '',
         '| method | ' + ' | '.join(f'n={n}' for n in counts) + ' |',
         '|---' * (len(counts) + 1) + '|'
     ]
@@ -114,16 +121,18 @@ def summary_tables(rows: List[Dict], args: Namespace) -> str:
             for n in counts) + ' |')
     ablation = mean_and_spread(
         rows, ('method', 'labeled', 'epochs', 'smoothing', 'quality',
-               'conf_thresh'))
+               'conf_thresh', 'pretrained'))
     lines += [
         '', '## All settings', '',
-        '| method | labeled | epochs | smoothing | quality | tau | mIoU |',
-        '|---|---|---|---|---|---|---|'
+        '| method | labeled | epochs | smoothing | quality | tau | backbone '
+        '| mIoU |', '|---|---|---|---|---|---|---|---|'
     ]
     for key in sorted(ablation, key=str):
-        method, n, epochs, smoothing, quality, tau = key
+        method, n, epochs, smoothing, quality, tau, pretrained = key
         smoothing = 'config' if smoothing is None else f'{smoothing:g}'
         tau = 'config' if tau is None else f'{tau:g}'
+        init = 'pretrained' if pretrained else 'scratch'
         lines.append(f'| {method} | {n} | {epochs} | {smoothing} | '
-                     f'{quality:g} | {tau} | {cell(ablation[key])} |')
+                     f'{quality:g} | {tau} | {init} | '
+                     f'{cell(ablation[key])} |')
     return '\n'.join(lines) + '\n'

@@ -15,14 +15,17 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Dict, List, Optional
 
-#: The four modes of UniMatchZSSegmentor and their toy configs.
+#: The four modes of UniMatchZSSegmentor and the enhancement variants beyond
+#: the paper, and their toy configs.
 METHOD_CONFIGS = dict(
     supervised='configs/toy/supervised_toy.py',
     pseudo='configs/toy/pseudo_toy.py',
     unimatch='configs/toy/unimatch_toy.py',
-    zsl='configs/toy/zsl_toy.py')
+    zsl='configs/toy/zsl_toy.py',
+    zsl_keep_objects='configs/toy/zsl_keep_objects_toy.py',
+    zsl_weak_view='configs/toy/zsl_weak_view_toy.py')
 #: Methods whose unlabeled targets include the zero-shot pseudo labels.
-USES_PSEUDO_LABELS = ('pseudo', 'zsl')
+USES_PSEUDO_LABELS = ('pseudo', 'zsl', 'zsl_keep_objects', 'zsl_weak_view')
 _MIOU = re.compile(r'mIoU: (\d+(?:\.\d+)?)')
 
 
@@ -42,6 +45,8 @@ class ToyRun:
             Defaults to 0.6.
         conf_thresh (float, optional): Confidence threshold tau; None keeps
             the config's (0.7 for ``zsl``). Defaults to None.
+        pretrained (bool): Start from the configs' pretrained backbone;
+            False trains from scratch (the control). Defaults to True.
     """
     method: str
     labeled: int
@@ -50,6 +55,7 @@ class ToyRun:
     smoothing: Optional[float] = None
     quality: float = 0.6
     conf_thresh: Optional[float] = None
+    pretrained: bool = True
 
     def __post_init__(self) -> None:
         if self.method not in METHOD_CONFIGS:
@@ -60,8 +66,9 @@ class ToyRun:
     def name(self) -> str:
         smoothing = '' if self.smoothing is None else f'_ls{self.smoothing:g}'
         tau = '' if self.conf_thresh is None else f'_tau{self.conf_thresh:g}'
+        scratch = '' if self.pretrained else '_scratch'
         return (f'{self.method}{smoothing}{tau}_n{self.labeled}_s{self.seed}'
-                f'_e{self.epochs}_q{self.quality:g}')
+                f'_e{self.epochs}_q{self.quality:g}{scratch}')
 
     def as_row(self) -> Dict:
         return asdict(self)
@@ -98,6 +105,8 @@ def cfg_options(run: ToyRun, world_dir: str,
     if run.conf_thresh is not None:
         options.append(
             f'model.semi_train_cfg.conf_thresh={run.conf_thresh}')
+    if not run.pretrained:
+        options.append('model.segmentor.backbone.init_cfg=None')
     return options
 
 

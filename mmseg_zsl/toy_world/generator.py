@@ -1,12 +1,19 @@
 """Render one image of the toy world with its labels and instances."""
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .shapes import (BACKGROUND_TEXTURES, RING_INNER_RATIO, SHAPE_NAMES,
-                     TEXTURES, pixel_grid, render_texture, shape_mask)
+from .shapes import (BACKGROUND_TEXTURES, EXTRA_SHAPE_NAMES, EXTRA_TEXTURES,
+                     RING_INNER_RATIO, SHAPE_NAMES, TEXTURES, pixel_grid,
+                     render_texture, shape_mask)
+
+#: How object and background colours are drawn: 'rgb' uniformly in the RGB
+#: cube (the target world), 'hsv' with a uniform hue and a saturation and
+#: value of at least :data:`HSV_MIN_SATURATION_VALUE` (the source world).
+COLOUR_MODELS = ('rgb', 'hsv')
+HSV_MIN_SATURATION_VALUE = (0.25, 0.3)
 
 
 @dataclass
@@ -16,7 +23,8 @@ class ToySample:
     Attributes:
         image (np.ndarray): RGB uint8 image (H, W, 3).
         mask (np.ndarray): uint8 class indices (H, W); 0 background,
-            1..5 the shapes of :data:`SHAPE_NAMES` in order.
+            1..K the generator's ``shape_names`` in order (by default the
+            five of :data:`SHAPE_NAMES`).
         instance_map (np.ndarray): uint8 (H, W); 0 background, k > 0 the
             visible pixels of ``objects[k - 1]``.
         objects (list[dict]): one record per visible object (see
@@ -83,6 +91,14 @@ class ToyWorldGenerator:
             Defaults to 3.
         num_background_points (int): background points recorded per image.
             Defaults to 3.
+        shape_names (Sequence[str]): the object classes, indices 1..K in the
+            masks. Defaults to :data:`SHAPE_NAMES`.
+        textures (Sequence[str]): object textures drawn from.
+            Defaults to :data:`TEXTURES`.
+        background_textures (Sequence[str]): background textures drawn
+            from. Defaults to :data:`BACKGROUND_TEXTURES`.
+        colours (str): colour model, one of :data:`COLOUR_MODELS`.
+            Defaults to 'rgb'.
     """
 
     def __init__(self,
@@ -96,7 +112,11 @@ class ToyWorldGenerator:
                  noise_std: float = 3.0,
                  colour_jitter: float = 50.0,
                  num_points: int = 3,
-                 num_background_points: int = 3) -> None:
+                 num_background_points: int = 3,
+                 shape_names: Sequence[str] = SHAPE_NAMES,
+                 textures: Sequence[str] = TEXTURES,
+                 background_textures: Sequence[str] = BACKGROUND_TEXTURES,
+                 colours: str = 'rgb') -> None:
         if image_size < 16:
             raise ValueError(f'image_size must be >= 16, got {image_size}.')
         lo, hi = num_objects
@@ -110,6 +130,14 @@ class ToyWorldGenerator:
         if not 0.0 <= small_prob <= 1.0:
             raise ValueError(f'small_prob must be in [0, 1], got '
                              f'{small_prob}.')
+        _check_choices('shape_names', shape_names,
+                       SHAPE_NAMES + EXTRA_SHAPE_NAMES)
+        _check_choices('textures', textures, TEXTURES + EXTRA_TEXTURES)
+        _check_choices('background_textures', background_textures,
+                       TEXTURES + EXTRA_TEXTURES)
+        if colours not in COLOUR_MODELS:
+            raise ValueError(f'colours must be one of {COLOUR_MODELS}, got '
+                             f'{colours!r}.')
         self.image_size = image_size
         self.num_objects = (int(lo), int(hi))
         self.radius = tuple(float(r) for r in radius)
@@ -121,10 +149,34 @@ class ToyWorldGenerator:
         self.colour_jitter = colour_jitter
         self.num_points = num_points
         self.num_background_points = num_background_points
+        self.shape_names = tuple(shape_names)
+        self.textures = tuple(textures)
+        self.background_textures = tuple(background_textures)
+        self.colours = colours
         self._grid = pixel_grid(image_size, image_size)
 
+    @property
+    def classes(self) -> Tuple[str, ...]:
+        """All classes of the masks, background first."""
+        return ('background', ) + self.shape_names
+
     def config(self) -> Dict:
-        """Constructor arguments, JSON-serialisable (for ``meta.json``)."""
+        """Constructor arguments, JSON-serialisable (for ``meta.json``).
+
+        The class, texture and colour options appear only where they differ
+        from the target world's, so ``meta.json`` of worlds written before
+        those options existed still matches.
+        """
+        looks = dict(
+            shape_names=(self.shape_names, SHAPE_NAMES),
+            textures=(self.textures, TEXTURES),
+            background_textures=(self.background_textures,
+                                 BACKGROUND_TEXTURES),
+            colours=(self.colours, 'rgb'))
+        extra = {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, (value, default) in looks.items() if value != default
+        }
         return dict(
             image_size=self.image_size,
             num_objects=list(self.num_objects),
@@ -136,7 +188,23 @@ class ToyWorldGenerator:
             noise_std=self.noise_std,
             colour_jitter=self.colour_jitter,
             num_points=self.num_points,
-            num_background_points=self.num_background_points)
+            num_background_points=self.num_background_points,
+            **extra)
+
+    def _colour(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """``count`` random RGB colours (float, 0..255) of the colour model.
+        """
+        if self.colours == 'rgb':
+            return rng.uniform(0, 255, (count, 3))
+        low_s, low_v = HSV_MIN_SATURATION_VALUE
+        # OpenCV's float HSV: hue in degrees, saturation and value in [0, 1]
+        hsv = np.stack([
+            rng.uniform(0, 360, count),
+            rng.uniform(low_s, 1, count),
+            rng.uniform(low_v, 1, count)
+        ], axis=-1).astype(np.float32)[None]
+        rgb = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0]
+        return 255.0 * rgb.astype(np.float64)
 
     def sample(self, rng: np.random.Generator) -> ToySample:
         """Render one image; fully determined by the state of ``rng``.
@@ -158,9 +226,9 @@ class ToyWorldGenerator:
         xs, ys = self._grid
         size = self.image_size
         # background: two independent colours mixed by a texture
-        bg_kind = BACKGROUND_TEXTURES[rng.integers(len(BACKGROUND_TEXTURES))]
-        canvas = render_texture(bg_kind, rng.uniform(0, 255, (2, 3)), xs, ys,
-                                rng)
+        bg_kind = self.background_textures[rng.integers(
+            len(self.background_textures))]
+        canvas = render_texture(bg_kind, self._colour(rng, 2), xs, ys, rng)
         background = canvas.copy()
         mask = np.zeros((size, size), np.uint8)
         instance_map = np.zeros((size, size), np.uint8)
@@ -200,8 +268,8 @@ class ToyWorldGenerator:
         """Draw object ``k`` in place and return its record."""
         xs, ys = self._grid
         size = self.image_size
-        class_id = int(rng.integers(len(SHAPE_NAMES))) + 1
-        name = SHAPE_NAMES[class_id - 1]
+        class_id = int(rng.integers(len(self.shape_names))) + 1
+        name = self.shape_names[class_id - 1]
         small = rng.uniform() < self.small_prob
         r = float(rng.uniform(*(self.small_radius if small else self.radius)))
         # centre far enough in that at least part of the shape shows
@@ -214,11 +282,11 @@ class ToyWorldGenerator:
         # colour independent of the class, but visible on the background
         bg_mean = background[shape].mean(axis=0)
         for _ in range(self.contrast_tries):
-            main = rng.uniform(0, 255, 3)
+            main = self._colour(rng, 1)[0]
             if np.linalg.norm(main - bg_mean) >= self.min_contrast:
                 break
         second = np.clip(main + rng.normal(0, self.colour_jitter, 3), 0, 255)
-        kind = TEXTURES[rng.integers(len(TEXTURES))]
+        kind = self.textures[rng.integers(len(self.textures))]
         texture = render_texture(kind, np.stack([main, second]), xs, ys, rng)
         canvas[shape] = texture[shape]
         mask[shape] = class_id
@@ -234,3 +302,12 @@ class ToyWorldGenerator:
             angle_deg=round(float(np.degrees(angle)), 3),
             texture=kind,
             colour=[int(round(c)) for c in main])
+
+
+def _check_choices(name: str, values: Sequence[str],
+                   allowed: Sequence[str]) -> None:
+    """Raise unless ``values`` is a non-empty selection of ``allowed``."""
+    unknown = [v for v in values if v not in allowed]
+    if not values or unknown:
+        raise ValueError(f'{name} must be a non-empty list of {allowed}, got '
+                         f'{list(values)}.')

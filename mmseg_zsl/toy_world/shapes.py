@@ -22,11 +22,21 @@ PALETTE: Tuple[Tuple[int, int, int], ...] = ((0, 0, 0), (230, 25, 75),
 #: Object surface textures; backgrounds never use 'flat'.
 TEXTURES: Tuple[str, ...] = ('flat', 'stripes', 'noise', 'gradient')
 BACKGROUND_TEXTURES: Tuple[str, ...] = ('stripes', 'noise', 'gradient')
+#: Shapes and textures that only the pretraining source world draws (its
+#: "ImageNet": more classes and looks than the target world).
+EXTRA_SHAPE_NAMES: Tuple[str, ...] = ('hexagon', 'pentagon', 'diamond',
+                                      'ellipse', 'cross', 'crescent',
+                                      'semicircle')
+EXTRA_TEXTURES: Tuple[str, ...] = ('checker', 'dots')
 
 # Shape geometry, relative to the circumradius r of an object.
 STAR_POINTS = 5
 STAR_INNER_RATIO = 0.45  # inner vertices of the star at 0.45 r
 RING_INNER_RATIO = (0.45, 0.65)  # hole radius range of a ring, times r
+DIAMOND_MINOR_RATIO = 0.6  # half of the short diagonal, times r
+ELLIPSE_MINOR_RATIO = 0.55  # minor semi-axis, times r
+CROSS_ARM_RATIO = 0.3  # half-width of a cross's arms, times r
+CRESCENT_BITE = (0.85, 0.5)  # radius and offset of the bite, times r
 
 
 def pixel_grid(height: int, width: int) -> Tuple[np.ndarray, np.ndarray]:
@@ -73,7 +83,8 @@ def shape_mask(shape: str, xs: np.ndarray, ys: np.ndarray, cx: float,
     """Rasterise one shape (pixel centres inside the shape are True).
 
     Args:
-        shape (str): one of :data:`SHAPE_NAMES`.
+        shape (str): one of :data:`SHAPE_NAMES` or
+            :data:`EXTRA_SHAPE_NAMES`.
         xs (np.ndarray): pixel x coordinates from :func:`pixel_grid`.
         ys (np.ndarray): pixel y coordinates from :func:`pixel_grid`.
         cx (float): centre x in pixels.
@@ -92,11 +103,12 @@ def shape_mask(shape: str, xs: np.ndarray, ys: np.ndarray, cx: float,
     if shape == 'ring':
         d2 = dx * dx + dy * dy
         return (d2 <= radius * radius) & (d2 >= (inner_ratio * radius)**2)
+    # (u, v): the pixel in the shape's own (rotated) frame
+    u = dx * np.cos(angle) + dy * np.sin(angle)
+    v = -dx * np.sin(angle) + dy * np.cos(angle)
     if shape == 'square':
         # a square of circumradius r has half-side r / sqrt(2)
         half = radius / np.sqrt(2.0)
-        u = dx * np.cos(angle) + dy * np.sin(angle)
-        v = -dx * np.sin(angle) + dy * np.cos(angle)
         return (np.abs(u) <= half) & (np.abs(v) <= half)
     if shape == 'triangle':
         return _polygon_mask(xs, ys,
@@ -105,8 +117,28 @@ def shape_mask(shape: str, xs: np.ndarray, ys: np.ndarray, cx: float,
         radii = [radius, STAR_INNER_RATIO * radius]
         return _polygon_mask(
             xs, ys, _regular_vertices(cx, cy, radii, 2 * STAR_POINTS, angle))
+    if shape in ('hexagon', 'pentagon'):
+        count = 6 if shape == 'hexagon' else 5
+        return _polygon_mask(
+            xs, ys, _regular_vertices(cx, cy, [radius], count, angle))
+    if shape == 'diamond':
+        radii = [radius, DIAMOND_MINOR_RATIO * radius]
+        return _polygon_mask(xs, ys,
+                             _regular_vertices(cx, cy, radii, 4, angle))
+    if shape == 'ellipse':
+        return (u / radius)**2 + (v / (ELLIPSE_MINOR_RATIO * radius))**2 <= 1
+    if shape == 'cross':
+        arm = CROSS_ARM_RATIO * radius
+        in_square = (np.abs(u) <= radius) & (np.abs(v) <= radius)
+        return in_square & ((np.abs(u) <= arm) | (np.abs(v) <= arm))
+    if shape == 'crescent':
+        bite_r, offset = (c * radius for c in CRESCENT_BITE)
+        return ((u * u + v * v <= radius * radius) &
+                ((u - offset)**2 + v * v > bite_r * bite_r))
+    if shape == 'semicircle':
+        return (u * u + v * v <= radius * radius) & (u >= 0)
     raise ValueError(f'Unknown shape {shape!r}; expected one of '
-                     f'{SHAPE_NAMES}.')
+                     f'{SHAPE_NAMES + EXTRA_SHAPE_NAMES}.')
 
 
 def render_texture(kind: str, colours: np.ndarray, xs: np.ndarray,
@@ -114,7 +146,7 @@ def render_texture(kind: str, colours: np.ndarray, xs: np.ndarray,
     """Paint a full-frame texture mixing two colours.
 
     Args:
-        kind (str): one of :data:`TEXTURES`.
+        kind (str): one of :data:`TEXTURES` or :data:`EXTRA_TEXTURES`.
         colours (np.ndarray): (2, 3) float RGB colours in [0, 255].
         xs (np.ndarray): pixel x coordinates from :func:`pixel_grid`.
         ys (np.ndarray): pixel y coordinates from :func:`pixel_grid`.
@@ -143,9 +175,23 @@ def render_texture(kind: str, colours: np.ndarray, xs: np.ndarray,
         phi = rng.uniform(0, 2 * np.pi)
         proj = xs * np.cos(phi) + ys * np.sin(phi)
         t = (proj - proj.min()) / max(float(proj.max() - proj.min()), 1e-6)
+    elif kind == 'checker':
+        phi = rng.uniform(0, np.pi / 2)
+        period = rng.uniform(4.0, 14.0)
+        u = xs * np.cos(phi) + ys * np.sin(phi)
+        v = -xs * np.sin(phi) + ys * np.cos(phi)
+        t = ((np.floor(u / period) + np.floor(v / period)) % 2).astype(
+            np.float32)
+    elif kind == 'dots':
+        period = rng.uniform(5.0, 12.0)
+        dot = rng.uniform(0.2, 0.4) * period
+        ox, oy = rng.uniform(0, period, 2)
+        du = (xs + ox) % period - period / 2
+        dv = (ys + oy) % period - period / 2
+        t = (du * du + dv * dv <= dot * dot).astype(np.float32)
     else:
         raise ValueError(f'Unknown texture {kind!r}; expected one of '
-                         f'{TEXTURES}.')
+                         f'{TEXTURES + EXTRA_TEXTURES}.')
     t = t.astype(np.float32)[..., None]
     c0, c1 = colours.astype(np.float32)
     return c0 * (1.0 - t) + c1 * t

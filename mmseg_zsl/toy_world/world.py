@@ -44,7 +44,10 @@ def write_split_files(world_dir: str,
     each count n, ``<splits_dir>/<n>/labeled.txt`` (n train images drawn
     with ``seed``) and ``<splits_dir>/<n>/unlabeled.txt`` (the rest of
     train). Counts are drawn independently (not nested), as in UniMatch.
-    Lines are ``images/<id>.png masks/<id>.png``, sorted by id.
+    Lines are ``images/<id>.png masks/<id>.png``, sorted by id. A count
+    equal to the number of train images labels them all (the fully
+    supervised reference); its ``unlabeled.txt`` then lists them all too,
+    so that an epoch (a pass over the unlabeled set) keeps its length.
 
     Args:
         world_dir (str): root of the world.
@@ -72,6 +75,8 @@ def write_split_files(world_dir: str,
         picked = set(rng.choice(len(train_ids), size=n, replace=False))
         labeled = [s for i, s in enumerate(train_ids) if i in picked]
         unlabeled = [s for i, s in enumerate(train_ids) if i not in picked]
+        if not unlabeled:
+            unlabeled = list(train_ids)
         write_lines(osp.join(root, str(n), 'labeled.txt'),
                     map(split_line, labeled))
         write_lines(osp.join(root, str(n), 'unlabeled.txt'),

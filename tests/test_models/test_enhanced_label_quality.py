@@ -35,6 +35,19 @@ def test_hand_computed_image():
     assert row['changed_zero_shot_right'] == pytest.approx(50.0)
 
 
+def test_guard_against_background_keeps_the_zero_shot_object():
+    """Pixel 3: zero-shot object 1, model background at 0.99991. With
+    to_background_thresh 0.99995 the guard keeps class 1 (right), so only
+    pixel 1 changes (2 -> 1, model right)."""
+    quality = EnhancedLabelQuality(3, [0.7], to_background_thresh=0.99995)
+    quality.update(LOGITS, ZS, GT)
+    row = quality.results()['tau=0.7']
+    # enhanced [0,1,-,1]: IoU 1/1, 2/2, 0/1.
+    assert row['enhanced_miou'] == pytest.approx(100 * 2 / 3)
+    assert row['changed'] == pytest.approx(25.0)
+    assert row['changed_model_right'] == pytest.approx(100.0)
+
+
 def test_extreme_thresholds_give_model_or_zero_shot():
     results = _results([0.0, 0.99995])
     everything = results['tau=0']

@@ -31,6 +31,33 @@ def test_enhanced_label_rule():
     assert weight is None
 
 
+def test_enhanced_label_guard_against_turning_objects_into_background():
+    """Seven pixels, tau = 0.7, to_background_thresh = 0.9, background 0:
+
+    a: zero-shot object 2, model background at .80   -> 2 (guarded)
+    b: zero-shot object 2, model background at .95   -> 0 (>= 0.9)
+    c: zero-shot object 2, model object 3 at .80     -> 3 (not background)
+    d: zero-shot background, model background at .80 -> 0
+    e: zero-shot ignore, model background at .80     -> 0 (no object)
+    f: zero-shot background, model object 4 at .75  -> 4
+    g: zero-shot object 2, model background at .50   -> 2 (below tau)
+    """
+    conf = torch.tensor([[[0.8, 0.95, 0.8, 0.8, 0.8, 0.75, 0.5]]])
+    pred = torch.tensor([[[0, 0, 3, 0, 0, 4, 0]]])
+    zs = torch.tensor([[[2, 2, 2, 0, IGNORE, 0, 2]]])
+    padding = torch.zeros_like(zs, dtype=torch.bool)
+    guarded, _ = enhanced_target(conf, pred, zs, padding, 0.7, IGNORE, 0.9)
+    assert guarded.tolist() == [[[2, 0, 3, 0, 0, 4, 2]]]
+    paper, _ = enhanced_target(conf, pred, zs, padding, 0.7, IGNORE)
+    assert paper.tolist() == [[[0, 0, 3, 0, 0, 4, 2]]]
+    never, _ = enhanced_target(conf, pred, zs, padding, 0.7, IGNORE, 1.01)
+    assert never.tolist() == [[[2, 2, 3, 0, 0, 4, 2]]]
+    # another background index: class 2 is background, 0 an object
+    other, _ = enhanced_target(conf, pred, zs, padding, 0.7, IGNORE, 0.9,
+                               background_index=2)
+    assert other.tolist() == [[[0, 0, 3, 0, 0, 4, 2]]]
+
+
 def test_unimatch_target_masks_unconfident_and_ignores_padding():
     conf = torch.tensor([[[0.96, 0.5, 0.95, 0.99]]])
     pred = torch.tensor([[[1, 2, 3, 4]]])

@@ -166,6 +166,44 @@ def test_zsl_losses_and_weights_match_hand_computation():
     assert 0 < log_vars['unsup.model_label_ratio'] < 1
 
 
+def test_zsl_variants_guarded_target_and_weak_view_loss():
+    """to_background_thresh and weak_weight against a hand-built target."""
+    model = _build(mode='zsl', fp_dropout=0.0, smoothing=0.0,
+                   weak_weight=0.5).eval()
+    inputs, samples = make_batch()
+    ref = _Reference(model, inputs, samples)
+    tau = _median_conf(ref)
+    strict = ref.conf[~ref.padding].quantile(0.9).item()
+    confident = ref.conf >= tau
+    # The random model's most frequent confident class plays background, so
+    # that the guard has pixels to act on.
+    bg = ref.pred[confident].mode().values.item()
+    model.semi_train_cfg.update(
+        conf_thresh=tau, to_background_thresh=strict, background_index=bg)
+
+    # A zero-shot object pixel that the model calls background keeps its
+    # zero-shot class unless conf >= strict.
+    guarded = ((ref.zs != bg) & (ref.zs != IGNORE) & (ref.pred == bg) &
+               (ref.conf < strict))
+    use_model = confident & ~guarded
+    y_e = torch.where(use_model, ref.pred, ref.zs)
+    y_e[ref.padding | ((ref.zs == IGNORE) & ~use_model)] = IGNORE
+    assert guarded[confident].any(), 'the batch must exercise the guard'
+
+    def ce(logits, target):
+        return F.cross_entropy(_up(logits), target, ignore_index=IGNORE)
+
+    losses = model.loss(inputs, samples)
+    torch.testing.assert_close(losses['unsup.loss_fp'],
+                               0.25 * ce(ref.logits_w, y_e))
+    torch.testing.assert_close(losses['unsup.loss_s1'],
+                               0.125 * ce(ref.logits_s[0], ref.mix(y_e, 0)))
+    # The clean weak view: unsup_weight 0.5 x weak_weight 0.5.
+    torch.testing.assert_close(losses['unsup.loss_weak'],
+                               0.25 * ce(ref.logits_w, y_e))
+    assert 'unsup.loss_weak' not in _build(mode='zsl').loss(inputs, samples)
+
+
 def test_unimatch_losses_match_hand_computation():
     model = _build(mode='unimatch', fp_dropout=0.0).eval()
     inputs, samples = make_batch()
@@ -246,6 +284,8 @@ def test_supervised_mode_with_only_the_sup_branch():
     dict(conf_tresh=0.9),
     dict(fp_dropout=1.0),
     dict(strong_weights=(0.25, 0.25, 0.5)),
+    dict(to_background_thresh=-0.1),
+    dict(weak_weight=-1.0),
 ])
 def test_invalid_semi_train_cfg_raises(cfg):
     with pytest.raises(ValueError):

@@ -9,8 +9,8 @@ from mmengine.config import Config
 
 from mmseg_zsl.toy_world.benchmark import (FIELDS, append_result, plan_runs,
                                            read_results, summary_tables)
-from mmseg_zsl.toy_world.experiment import (METHOD_CONFIGS, ToyRun,
-                                            cfg_options, parse_miou)
+from mmseg_zsl.toy_world.experiment import (METHOD_CONFIGS, USES_PSEUDO_LABELS,
+                                            ToyRun, cfg_options, parse_miou)
 from mmseg_zsl.toy_world.plots import mean_and_spread
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -28,7 +28,8 @@ def test_cfg_options_override_existing_keys(method, tmp_path):
     # A misspelt key would silently add a new entry: every override must
     # name a key the toy config already has, and land there (semi_train_cfg
     # keys are checked by the segmentor, which rejects unknown ones).
-    run = ToyRun(method, 16, seed=2, epochs=3, smoothing=0.0, conf_thresh=0.9)
+    run = ToyRun(method, 16, seed=2, epochs=3, smoothing=0.0, conf_thresh=0.9,
+                 pretrained=False)
     options = cfg_options(run, '/w', str(tmp_path / 'pl'))
     cfg = Config.fromfile(osp.join(ROOT, METHOD_CONFIGS[method]))
     overrides = dict(option.split('=', 1) for option in options)
@@ -42,8 +43,9 @@ def test_cfg_options_override_existing_keys(method, tmp_path):
     assert str(cfg.param_scheduler[0].end) == '3'
     assert str(cfg.train_cfg.max_epochs) == '3'
     assert str(cfg.model.semi_train_cfg.conf_thresh) == '0.9'
+    assert str(cfg.model.segmentor.backbone.init_cfg) == 'None'
     pseudo_dir = cfg.train_dataloader.dataset.unlabeled.pseudo_label_dir
-    if method in ('pseudo', 'zsl'):
+    if method in USES_PSEUDO_LABELS:
         assert pseudo_dir == str(tmp_path / 'pl')
     else:
         assert pseudo_dir is None
@@ -58,8 +60,9 @@ def test_run_names_are_distinct_and_methods_checked():
         ToyRun('zsl', 8, seed=1).name,
         ToyRun('zsl', 8, conf_thresh=0.95).name,
         ToyRun('pseudo', 8).name,
+        ToyRun('pseudo', 8, pretrained=False).name,
     }
-    assert len(names) == 7
+    assert len(names) == 8
     with pytest.raises(ValueError, match='method must be one of'):
         ToyRun('fixmatch', 8)
 
@@ -82,15 +85,19 @@ def test_plan_covers_grid_and_ablations():
         ablation_qualities=[0.4, 0.8],
         ablation_epochs=[12],
         ablation_conf_threshes=[0.95],
-        no_smoothing_ablation=False)
+        no_smoothing_ablation=False,
+        scratch=False)
     runs = plan_runs(args)
-    # 4 methods x 4 counts x 3 seeds, then per seed at n=8: smoothing off
+    # 6 methods x 4 counts x 3 seeds, then per seed at n=8: smoothing off
     # (1) + 2 qualities x {pseudo, zsl} (4) + one tau for zsl (1) + 1 length
     # x {pseudo, zsl} (2).
-    assert len(runs) == 4 * 4 * 3 + 3 * (1 + 4 + 1 + 2)
+    assert len(runs) == 6 * 4 * 3 + 3 * (1 + 4 + 1 + 2)
     assert len({run.name for run in runs}) == len(runs)
-    ablations = runs[48:]
+    ablations = runs[72:]
     assert all(run.labeled == 8 for run in ablations)
+    assert all(run.pretrained for run in runs)
+    args.scratch = True
+    assert not any(run.pretrained for run in plan_runs(args))
 
 
 def test_results_survive_a_round_trip(tmp_path):
@@ -119,8 +126,12 @@ def test_older_csv_without_tau_is_read_and_rewritten(tmp_path):
     append_result(str(path), dict(tau_run.as_row(), miou=18.0, seconds=1))
     lines = path.read_text().splitlines()
     assert lines[0].split(',') == list(FIELDS)
-    assert lines[1] == 'zsl,8,0,24,,0.6,,17.5,510.0'
-    assert [r['conf_thresh'] for r in read_results(str(path))] == [None, 0.95]
+    # rows written before the pretrained backbone existed trained from
+    # scratch
+    assert lines[1] == 'zsl,8,0,24,,0.6,,False,17.5,510.0'
+    back = read_results(str(path))
+    assert [r['conf_thresh'] for r in back] == [None, 0.95]
+    assert [r['pretrained'] for r in back] == [False, True]
 
 
 def test_mean_and_spread_and_table():
@@ -132,7 +143,7 @@ def test_mean_and_spread_and_table():
     # mean 52, sample std sqrt(((-2)^2 + 0 + 2^2) / 2) = 2
     assert stats[('zsl', 8)] == pytest.approx((52.0, 2.0, 3))
     assert stats[('unimatch', 8)] == (40.0, 0.0, 1)
-    args = Namespace(epochs=4, quality=0.6)
+    args = Namespace(epochs=4, quality=0.6, scratch=False)
     table = summary_tables(rows, args)
     assert '| zsl | 52.00 ± 2.00 (3) |' in table
     assert '| unimatch | 40.00 ± 0.00 (1) |' in table
@@ -156,7 +167,7 @@ def test_demo_runs_end_to_end_on_a_small_world(tmp_path):
     rows = read_results(str(out / 'results.csv'))
     assert [row['method'] for row in rows] == ['supervised', 'zsl']
     assert all(0.0 <= row['miou'] <= 100.0 for row in rows)
-    for name in ('predictions.png', 'miou_vs_labeled.png'):
-        assert (out / name).stat().st_size > 0
+    assert (out / 'predictions.png').stat().st_size > 0
+    assert not (out / 'miou_vs_labeled.png').exists()  # one labeled count
     assert (out / 'zero_shot_untrained' / 'manifest.json').is_file()
     assert 'UNTRAINED' in result.stdout

@@ -1,17 +1,21 @@
-# Short schedule for the toy world: AdamW (the small model starts from
-# random weights, unlike the paper's ImageNet-pretrained backbones), poly
-# decay, an epoch = one pass over the unlabeled set; evaluated once at the end
-# on the last weights (no best-epoch selection), so every method gets the
-# same budget. lr 1e-3 was the best of 2.5e-4 / 5e-4 / 1e-3 / 2e-3 / 6e-3 in
-# a plain fully supervised sweep on the world's ground truth (held-out mIoU
-# after 1,200 steps: 28 / 37 / 39 / 30 / 24), chosen before any method runs.
+# Short schedule for the toy world: AdamW, poly decay, an epoch = one pass
+# over the unlabeled set; evaluated once at the end on the last weights (no
+# best-epoch selection), so every method gets the same budget.
+#
+# The backbone starts from the toy world's pretrained weights and the decode
+# head from random ones, so the head learns 10x faster (as in the paper's
+# configs). lr 2e-4 (head 2e-3) was chosen by supervised runs only, before
+# any semi-supervised method ran from the pretrained backbone: of 1e-3 for
+# all parameters, 1e-4 and 2e-4 with head x10, it is the one where 8 labels
+# end >= 15 points above the all-background score and all 400 labels >= 15
+# points above 8 (configs/toy/README.md, "The regime").
 _base_ = ['./semi_pascal_80e.py']
 max_epochs = 4
 optim_wrapper = dict(
     optimizer=dict(
-        _delete_=True, type='AdamW', lr=1e-3, betas=(0.9, 0.999),
+        _delete_=True, type='AdamW', lr=2e-4, betas=(0.9, 0.999),
         weight_decay=0.01),
-    paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=1.0)}))
+    paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=10.0)}))
 param_scheduler = [
     dict(
         type='PolyLR',

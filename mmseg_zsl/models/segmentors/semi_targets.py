@@ -30,14 +30,24 @@ def confidence_and_prediction(logits: Tensor) -> Tuple[Tensor, Tensor]:
     return conf, pred
 
 
-def enhanced_target(conf: Tensor, pred: Tensor, zs_label: Tensor,
-                    padding: Tensor, conf_thresh: float,
-                    ignore_index: int) -> Target:
-    """The paper's enhancement module (Eq. 7).
+def enhanced_target(conf: Tensor,
+                    pred: Tensor,
+                    zs_label: Tensor,
+                    padding: Tensor,
+                    conf_thresh: float,
+                    ignore_index: int,
+                    to_background_thresh: Optional[float] = None,
+                    background_index: int = 0) -> Target:
+    """The paper's enhancement module (Eq. 7), with an optional guard.
 
     ``y_e = pred`` where ``conf >= conf_thresh``, else the zero-shot label
     ``zs_label``. Ignored: padding, and pixels where the zero-shot label is
     ``ignore_index`` and the model is not confident.
+
+    With ``to_background_thresh`` (a variant beyond the paper), the model
+    may turn a zero-shot *object* pixel into background only where its
+    confidence also reaches ``to_background_thresh``: the confident
+    mistakes of a young model are mostly background on objects.
 
     Args:
         conf (Tensor): Confidence (N, H, W) of the weak view.
@@ -47,12 +57,21 @@ def enhanced_target(conf: Tensor, pred: Tensor, zs_label: Tensor,
         padding (Tensor): Bool (N, H, W), True at crop padding.
         conf_thresh (float): The threshold tau.
         ignore_index (int): Label value of ignored pixels.
+        to_background_thresh (float, optional): Confidence the model needs
+            as well to replace a zero-shot object class by background; None
+            applies ``conf_thresh`` alone (the paper). Defaults to None.
+        background_index (int): The background class. Defaults to 0.
 
     Returns:
         tuple[Tensor, None]: The enhanced label (ignored pixels set to
         ``ignore_index``) and no pixel weights.
     """
     confident = conf >= conf_thresh
+    if to_background_thresh is not None:
+        zs_object = (zs_label != background_index) & (zs_label !=
+                                                      ignore_index)
+        to_background = zs_object & (pred == background_index)
+        confident &= ~to_background | (conf >= to_background_thresh)
     label = torch.where(confident, pred, zs_label)
     ignored = padding | ((zs_label == ignore_index) & ~confident)
     label = label.masked_fill(ignored, ignore_index)

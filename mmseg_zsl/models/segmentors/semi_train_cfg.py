@@ -17,16 +17,24 @@ REQUIRED_BRANCHES = {
 
 # UniMatch's structure: L = sup_weight * L_s + unsup_weight * L_u with
 # L_u = fp_weight * L_fp + strong_weights[0] * L_s1 + strong_weights[1] * L_s2
-# (pseudo: L_u = the weak-view loss).
+# (+ weak_weight * L_w, a variant) (pseudo: L_u = the weak-view loss).
 _COMMON_DEFAULTS: Dict[str, Any] = dict(
     conf_thresh=0.7,
     smoothing=0.0,
     fp_dropout=0.5,
     ignore_index=255,
+    background_index=0,
     sup_weight=0.5,
     unsup_weight=0.5,
     fp_weight=0.5,
     strong_weights=(0.25, 0.25),
+    # Variants beyond the paper (off by default), measured on the toy world
+    # (configs/toy/README.md):
+    # - zsl: a zero-shot object pixel becomes background only where the
+    #   model's confidence also reaches this (None: conf_thresh alone).
+    to_background_thresh=None,
+    # - zsl, unimatch: the clean weak view is trained on the target too.
+    weak_weight=0.0,
 )
 
 _MODE_DEFAULTS: Dict[str, Dict[str, Any]] = dict(
@@ -68,6 +76,13 @@ def resolve_semi_train_cfg(
     if not 0.0 <= cfg['fp_dropout'] < 1.0:
         raise ValueError('semi_train_cfg.fp_dropout must be in [0, 1), but '
                          f"got {cfg['fp_dropout']}.")
+    threshold = cfg['to_background_thresh']
+    if threshold is not None and not threshold >= 0.0:
+        raise ValueError('semi_train_cfg.to_background_thresh must be None '
+                         f'or a confidence >= 0, but got {threshold}.')
+    if not cfg['weak_weight'] >= 0.0:
+        raise ValueError('semi_train_cfg.weak_weight must be >= 0, but got '
+                         f"{cfg['weak_weight']}.")
     strong = tuple(cfg['strong_weights'])
     if len(strong) != 2:
         raise ValueError('semi_train_cfg.strong_weights must hold two '

@@ -51,6 +51,12 @@ class UniMatchZSSegmentor(BaseSegmentor):
     are trained on the labeled images only (clean features), as mmseg does
     in supervised training; their losses are weighted by ``sup_weight``.
 
+    Variants beyond the paper (``semi_train_cfg``, off by default):
+    ``to_background_thresh`` (zsl: a stricter threshold for turning a
+    zero-shot object pixel into background) and ``weak_weight`` (zsl,
+    unimatch: the clean weak view ``p_w`` is trained on the target too, as
+    ``unsup.loss_weak``).
+
     Every returned key containing ``loss`` is already weighted, so their sum
     is ``L``; other keys (``acc_seg``, ``conf_ratio``, ...) are logged only.
     ``predict``, ``_forward``, ``extract_feat`` and ``encode_decode`` run the
@@ -211,7 +217,9 @@ class UniMatchZSSegmentor(BaseSegmentor):
             zs_label = stack_pixel_field(data_samples['unsup_weak'],
                                          'gt_sem_seg')
             target = enhanced_target(conf, pred, zs_label, padding,
-                                     cfg['conf_thresh'], cfg['ignore_index'])
+                                     cfg['conf_thresh'], cfg['ignore_index'],
+                                     cfg['to_background_thresh'],
+                                     cfg['background_index'])
         else:
             target = unimatch_target(conf, pred, padding, cfg['conf_thresh'],
                                      cfg['ignore_index'])
@@ -225,6 +233,9 @@ class UniMatchZSSegmentor(BaseSegmentor):
                 logits_s1, cutmix_target(target, boxes[0], partner)),
             loss_s2=w_u * w_s2 * self._unsup_loss(
                 logits_s2, cutmix_target(target, boxes[1], partner)))
+        if cfg['weak_weight'] > 0:
+            unsup['loss_weak'] = w_u * cfg['weak_weight'] * self._unsup_loss(
+                logits_w, target)
         unsup.update(self._target_metrics(conf, padding, target))
         losses.update(add_prefix(unsup, 'unsup'))
         return losses
