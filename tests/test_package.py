@@ -59,3 +59,17 @@ def test_tool_help(tool):
         timeout=120)
     assert result.returncode == 0, result.stderr
     assert 'usage:' in result.stdout
+
+
+def test_training_imports_neither_annotation_nor_the_toy_world():
+    """``import mmseg_zsl`` (what training configs do) registers datasets,
+    transforms and models only: no SAM/CLIP code, no demo world."""
+    code = ('import sys, mmseg_zsl; print(sorted({m.split(".")[1] for m in '
+            'sys.modules if m.startswith("mmseg_zsl.")}))')
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True, text=True, cwd=ROOT,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = set(eval(result.stdout))
+    assert 'toy_world' not in loaded and 'annotation' not in loaded
+    assert 'apis' not in loaded and {'datasets', 'models'} <= loaded

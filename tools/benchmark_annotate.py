@@ -35,7 +35,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--height', type=int, default=375)
     parser.add_argument('--width', type=int, default=500)
     parser.add_argument('--sam-model-type', default='vit_b')
-    parser.add_argument('--clip-model', default='ViT-B-16')
+    parser.add_argument(
+        '--clip-model',
+        help='open_clip model name (default: the library\'s, '
+        'ViT-B-16-quickgelu)')
     parser.add_argument('--image-size', type=int, default=448)
     parser.add_argument('--num-classes', type=int, default=21)
     parser.add_argument(
@@ -84,10 +87,10 @@ def main(argv=None) -> dict:
     import torch
 
     from mmseg_zsl.annotation import (ImageRecord, assign_labels,
-                                      atomic_write_bytes, paint_label_map,
-                                      sam_pooling)
-    from mmseg_zsl.apis.annotate import build_zero_shot_models
-    from mmseg_zsl.apis.run_loop import encode_label_png
+                                      paint_label_map, sam_pooling)
+    from mmseg_zsl.annotation.output_dir import encode_label_png
+    from mmseg_zsl.apis.modes.zero_shot import build_zero_shot_models
+    from mmseg_zsl.utils.files import atomic_write_bytes
 
     args = parse_args(argv)
     if args.threads:

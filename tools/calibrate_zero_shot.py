@@ -29,71 +29,10 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: F401  (compat patches, registries)
-from mmseg_zsl.apis.annotate import RANDOM_INIT_CHOICES
 from mmseg_zsl.apis.calibrate import calibrate_zero_shot
-from mmseg_zsl.apis.cli_args import (RESIZE_MODES, SAM_MODEL_TYPES,
-                                     load_class_prompts, model_options,
-                                     parse_threshold, sam_generator_flags)
+from mmseg_zsl.apis.cli import (add_input_arguments, add_label_arguments,
+                                add_model_arguments, zero_shot_model_options)
 from mmseg_zsl.utils import exit_distributed_run
-
-
-def add_annotation_arguments(parser: argparse.ArgumentParser) -> None:
-    """tools/annotate.py's label, input and model flags (default None)."""
-    labels = parser.add_argument_group(
-        'annotation of the labelled images (the "before" settings)')
-    labels.add_argument(
-        '--threshold',
-        type=parse_threshold,
-        help='similarity threshold of the annotation run, or a JSON file '
-        '{"default": t, "<class>": t}; required unless --skip-annotation')
-    labels.add_argument(
-        '--classes',
-        help='class file or mmseg dataset type (default: the config '
-        "dataset's metainfo)")
-    labels.add_argument(
-        '--templates', nargs='+', help="prompt templates with '{}'")
-    labels.add_argument(
-        '--class-prompts',
-        type=load_class_prompts,
-        help='JSON file {"class": ["prompt", ...]}')
-    labels.add_argument(
-        '--background-names',
-        nargs='*',
-        help='classes not queried with text (default: background)')
-    labels.add_argument(
-        '--unassigned-label',
-        type=int,
-        choices=(0, 255),
-        help='label of unassigned pixels: 0 (default) or 255')
-    labels.add_argument('--data-root', help="root of a split file's paths")
-    labels.add_argument(
-        '--dataset-key',
-        help='dotted key of the dataset in a config '
-        '(default: train_dataloader.dataset)')
-
-    models = parser.add_argument_group('models (as tools/annotate.py)')
-    models.add_argument('--sam-model-type', choices=SAM_MODEL_TYPES)
-    models.add_argument('--sam-checkpoint', help='SAM weights')
-    models.add_argument('--clip-model', help='open_clip model name')
-    models.add_argument(
-        '--clip-pretrained', help='open_clip pretrained tag or checkpoint')
-    models.add_argument('--clip-cache-dir', help='open_clip download cache')
-    models.add_argument('--gem-depth', type=int)
-    models.add_argument('--ss-attn-iter', type=int)
-    models.add_argument('--ss-attn-temp', type=float)
-    models.add_argument('--image-size', type=int)
-    models.add_argument('--resize-mode', choices=RESIZE_MODES)
-    models.add_argument(
-        '--random-init',
-        choices=RANDOM_INIT_CHOICES,
-        help='UNTRAINED random SAM and CLIP (smoke tests, demos)')
-    models.add_argument(
-        '--device', help="default: this process's GPU if any, else cpu")
-    sam = parser.add_argument_group('SAM automatic mask generator')
-    for name, default in sam_generator_flags().items():
-        kind = type(default)
-        sam.add_argument(
-            '--' + name.replace('_', '-'), type=kind, dest='sam_' + name)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -113,7 +52,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--skip-annotation',
         action='store_true',
         help='use the cache of out_dir as it is (no SAM, no image tower)')
-    add_annotation_arguments(parser)
+    add_label_arguments(
+        parser, 'annotation of the labelled images (the "before" settings; '
+        '--threshold is required unless --skip-annotation)')
+    add_input_arguments(parser)
+    add_model_arguments(parser)
 
     gt = parser.add_argument_group('ground truth')
     gt.add_argument(
@@ -205,7 +148,7 @@ def main(argv=None):
         progress=not args.no_progress,
         **{k: v
            for k, v in options.items() if v is not None},
-        **model_options(args))
+        **zero_shot_model_options(args))
     if output is None:  # not rank 0 of a distributed annotation
         return None
     _, report = output

@@ -24,7 +24,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 import mmseg_zsl  # noqa: E402,F401 isort: skip  (patches, registers)
 from mmengine.config import Config, DictAction  # noqa: E402
 
-from mmseg_zsl.apis.enhanced_label_quality import \
+from mmseg_zsl.models.segmentors.enhanced_label_quality import \
     diagnose_enhanced_labels  # noqa: E402
 from mmseg_zsl.models.segmentors.semi_train_cfg import \
     resolve_semi_train_cfg  # noqa: E402

@@ -64,7 +64,8 @@ def main(argv=None) -> dict:
     import torch
     from mmseg.evaluation.metrics import IoUMetric
 
-    from mmseg_zsl.apis import read_manifest, resolve_class_names
+    from mmseg_zsl.annotation.output_dir import read_manifest
+    from mmseg_zsl.apis import resolve_class_names
 
     args = parse_args(argv)
     manifest = read_manifest(args.pred_dir)

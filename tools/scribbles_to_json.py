@@ -49,7 +49,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> dict:
-    from mmseg_zsl.annotation.prompt_sources import convert_scribble_pngs
+    from mmseg_zsl.annotation.prompted.prompt_sources import \
+        convert_scribble_pngs
     from mmseg_zsl.apis.classes import resolve_class_names
     args = parse_args(argv)
     names = None

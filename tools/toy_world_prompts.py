@@ -45,7 +45,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> dict:
-    from mmseg_zsl.annotation.prompt_sources import write_toy_world_prompts
+    from mmseg_zsl.annotation.prompted.prompt_sources import \
+        write_toy_world_prompts
     args = parse_args(argv)
     options = dict(
         points_per_object=args.points_per_object,

@@ -7,7 +7,7 @@ for ``tools/annotate.py --prompts usam`` is ``<work_dir>/student.pth``.
 
 Examples::
 
-    # examples/<class name>/*.jpg, one object per image (README: "U-SAM")
+    # examples/<class name>/*.jpg, one object per image (docs/usam.md)
     python tools/train_usam.py data/usam_examples work_dirs/usam_voc \\
         --sam-checkpoint checkpoints/sam_vit_h_4b8939.pth
 
@@ -22,10 +22,11 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
-from mmseg_zsl.apis import usam as usam_api  # noqa: E402
-from mmseg_zsl.apis.annotate import RANDOM_INIT_CHOICES  # noqa: E402
+from mmseg_zsl.annotation.sam import RANDOM_INIT_CHOICES  # noqa: E402
+from mmseg_zsl.annotation.sam import SAM_MODEL_TYPES
+from mmseg_zsl.annotation.usam.tokens import MASK_SELECTIONS  # noqa: E402
+from mmseg_zsl.apis import usam_training  # noqa: E402
 
-SAM_MODEL_TYPES = ('vit_h', 'vit_l', 'vit_b')
 UNC_REDUCTIONS = ('mean', 'sum')
 
 
@@ -67,7 +68,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='prompts decoded at once (memory only; default: 64)')
     sam.add_argument(
         '--mask-selection',
-        choices=usam_api.MASK_SELECTIONS,
+        choices=MASK_SELECTIONS,
         help="mask kept per point (default: best)")
 
     train = parser.add_argument_group('training')
@@ -135,7 +136,7 @@ def main(argv=None) -> dict:
         points_per_side=args.points_per_side,
         points_per_batch=args.points_per_batch,
         mask_selection=args.mask_selection)
-    summary = usam_api.train_usam(
+    summary = usam_training.train_usam(
         args.example_dir,
         args.work_dir,
         classes=args.classes,
@@ -147,7 +148,7 @@ def main(argv=None) -> dict:
         overwrite=args.overwrite,
         device=args.device,
         progress=not args.no_progress)
-    print(usam_api.train_summary_line(summary), flush=True)
+    print(usam_training.train_summary_line(summary), flush=True)
     return summary
 
 

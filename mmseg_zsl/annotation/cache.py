@@ -14,55 +14,19 @@ Files are written atomically and byte-deterministically (fixed zip
 timestamps), so equal content gives equal files.
 """
 import io
-import os
-import os.path as osp
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from mmseg_zsl.utils.files import atomic_write_bytes
+
 CACHE_SUFFIX = '.npz'
 #: Bumped whenever the layout above changes.
 CACHE_FORMAT_VERSION = 1
 _FIELD_PREFIX = 'field_'
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename.
-
-    A killed process leaves either the old file or the new one, never a
-    partial file (only a hidden ``.*.tmp`` file, removed by the next run).
-    """
-    directory = osp.dirname(osp.abspath(path))
-    handle, tmp_path = tempfile.mkstemp(
-        prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=directory)
-    try:
-        with os.fdopen(handle, 'wb') as file:
-            file.write(data)
-        os.replace(tmp_path, path)
-    except BaseException:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
-
-
-def remove_stale_temp_files(directory: str) -> int:
-    """Remove ``.*.tmp`` files left by killed runs; returns their count."""
-    if not osp.isdir(directory):
-        return 0
-    stale = [
-        name for name in os.listdir(directory)
-        if name.startswith('.') and name.endswith('.tmp')
-    ]
-    for name in stale:
-        try:
-            os.remove(osp.join(directory, name))
-        except FileNotFoundError:  # another process removed it first
-            pass
-    return len(stale)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import inspect
 import os.path as osp
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Dict, List, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -25,6 +25,12 @@ SAM_CHECKPOINT_URLS = {
     'sam_vit_b_01ec64.pth',
 }
 SAM_MODEL_TYPES = tuple(SAM_CHECKPOINT_URLS)
+DEFAULT_SAM_MODEL_TYPE = 'vit_h'
+#: UNTRAINED random models of ``random_init`` runs (smoke tests, demos,
+#: benchmarks): 'tiny' (small, real SAM classes) or 'full' (the official
+#: architecture), seeded so that every rank builds the same weights.
+RANDOM_INIT_CHOICES = ('tiny', 'full')
+RANDOM_INIT_SEED = 0
 #: Parameters of SamAutomaticMaskGenerator that this wrapper fixes itself.
 _FIXED_GENERATOR_ARGS = ('self', 'model', 'output_mode')
 #: A small SAM for smoke tests and demos (random weights, untrained).
@@ -78,6 +84,45 @@ def build_sam(model_type: str,
     state_dict = torch.load(checkpoint, map_location='cpu', weights_only=True)
     sam.load_state_dict(state_dict)
     return sam.to(device).eval()
+
+
+def untrained_note(random_init: str) -> str:
+    """The manifest note of a model with random weights."""
+    return (f'UNTRAINED random weights (random_init={random_init!r}, seed '
+            f'{RANDOM_INIT_SEED})')
+
+
+def build_run_sam(model_type: Optional[str] = None,
+                  checkpoint: Optional[str] = None,
+                  random_init: Optional[str] = None,
+                  device: Union[str, torch.device] = 'cpu'
+                  ) -> Tuple[nn.Module, Dict[str, Any]]:
+    """The SAM of an annotation run and its manifest record.
+
+    Args:
+        model_type (str, optional): 'vit_h' (default), 'vit_l' or 'vit_b'.
+        checkpoint (str, optional): SAM weights (required unless
+            ``random_init``).
+        random_init (str, optional): One of :data:`RANDOM_INIT_CHOICES`:
+            an UNTRAINED SAM instead of ``checkpoint``.
+        device (str | torch.device): Device.
+
+    Returns:
+        tuple[nn.Module, dict]: SAM in eval mode and ``{'model_type',
+        'checkpoint'[, 'note']}``.
+    """
+    model_type = model_type or DEFAULT_SAM_MODEL_TYPE
+    if random_init is None:
+        return build_sam(model_type, checkpoint, device), dict(
+            model_type=model_type, checkpoint=checkpoint)
+    if random_init not in RANDOM_INIT_CHOICES:
+        raise ValueError(f'random_init must be one of {RANDOM_INIT_CHOICES}'
+                         f', got {random_init!r}.')
+    sam = build_random_sam(random_init, model_type, RANDOM_INIT_SEED, device)
+    return sam, dict(
+        model_type='tiny' if random_init == 'tiny' else model_type,
+        checkpoint=None,
+        note=untrained_note(random_init))
 
 
 def build_random_sam(arch: str = 'tiny',

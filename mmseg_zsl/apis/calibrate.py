@@ -1,11 +1,11 @@
 """``calibrate_zero_shot``: tune the zero-shot labeller on the labelled split.
 
 The labelled images are annotated into an ordinary annotation directory
-(:func:`~mmseg_zsl.apis.annotate.annotate_dataset`: cached, resumable,
+(:func:`~mmseg_zsl.apis.engine.annotate`: cached, resumable,
 shardable), then thresholds and prompts are searched from that cache alone
 (see :mod:`mmseg_zsl.calibration`). The chosen settings go to
 ``<work_dir>/settings.json``, which :func:`annotate_options_from_settings`
-turns into ``annotate_dataset`` arguments (``tools/annotate.py
+turns into zero-shot ``annotate`` options (``tools/annotate.py
 --settings``), and the report to ``<work_dir>/report.json``.
 """
 import json
@@ -13,8 +13,8 @@ import os
 import os.path as osp
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
-from mmseg_zsl.annotation.cache import atomic_write_bytes
-from mmseg_zsl.annotation.text import ThresholdSpec
+from mmseg_zsl.annotation.output_dir import output_paths, read_manifest
+from mmseg_zsl.annotation.zero_shot.text import ThresholdSpec
 from mmseg_zsl.calibration import (CANDIDATE_TEMPLATES, DEFAULT_IGNORE_INDEX,
                                    BaseLabels, CalibrationResult,
                                    CalibrationSettings, PromptSpace,
@@ -22,24 +22,22 @@ from mmseg_zsl.calibration import (CANDIDATE_TEMPLATES, DEFAULT_IGNORE_INDEX,
                                    ground_truth_paths, load_calibration_data,
                                    load_calibration_settings, read_synonyms,
                                    run_calibration, save_calibration_settings)
-from .annotate import annotate_dataset, build_text_encoder, relabel_dataset
+from mmseg_zsl.utils.files import atomic_write_text
+from mmseg_zsl.utils.options import drop_none
 from .dist import DistInfo
+from .engine import annotate as annotate_images
+from .engine import relabel
 from .inputs import DEFAULT_DATASET_KEY, check_unique_stems, list_images
-from .manifest import read_manifest
-from .run_loop import output_paths
+from .modes.zero_shot import build_text_encoder
 from .summary import RunSummary
 
 #: Where the settings and report go inside the annotation directory.
 DEFAULT_WORK_DIR_NAME = 'calibration'
 SETTINGS_NAME = 'settings.json'
 REPORT_NAME = 'report.json'
-#: annotate_dataset arguments a settings file provides.
+#: Zero-shot annotate options a settings file provides.
 SETTINGS_OPTIONS = ('threshold', 'classes', 'templates', 'class_prompts',
                     'background_names', 'unassigned_label')
-
-
-def _drop_none(options: Mapping[str, Any]) -> Dict[str, Any]:
-    return {k: v for k, v in options.items() if v is not None}
 
 
 def _as_settings(
@@ -52,7 +50,7 @@ def _as_settings(
 def annotate_options_from_settings(settings: Union[str,
                                                    CalibrationSettings],
                                    **overrides: Any) -> Dict[str, Any]:
-    """``annotate_dataset`` keyword arguments from a settings file.
+    """Zero-shot ``annotate`` options from a settings file.
 
     Args:
         settings (str | CalibrationSettings): The file (or loaded settings).
@@ -68,7 +66,7 @@ def annotate_options_from_settings(settings: Union[str,
         raise TypeError(f'Unknown options {unknown}; settings provide '
                         f'{list(SETTINGS_OPTIONS)}.')
     return {**_as_settings(settings).annotate_options(),
-            **_drop_none(overrides)}
+            **drop_none(overrides)}
 
 
 def relabel_with_settings(out_dir: str,
@@ -80,10 +78,17 @@ def relabel_with_settings(out_dir: str,
                           clip_pretrained: Optional[str] = None
                           ) -> Tuple[RunSummary, RunSummary]:
     """Rewrite the labels of ``out_dir`` from its cache with the settings."""
-    settings = _as_settings(settings)
-    return relabel_dataset(out_dir, settings.vocabulary(),
-                           settings.threshold, settings.unassigned_label,
-                           stems, device, progress, dist, clip_pretrained)
+    return relabel(
+        out_dir,
+        mode='zero-shot',
+        stems=stems,
+        device=device,
+        progress=progress,
+        dist=dist,
+        **drop_none(
+            dict(
+                settings=_as_settings(settings),
+                clip_pretrained=clip_pretrained)))
 
 
 def calibrate_zero_shot(
@@ -125,7 +130,7 @@ def calibrate_zero_shot(
             run: the 'before' settings. Required when annotating.
         classes, templates, class_prompts, background_names,
             unassigned_label, data_root, dataset_key: As
-            :func:`~mmseg_zsl.apis.annotate.annotate_dataset`.
+            :func:`~mmseg_zsl.apis.engine.annotate` (zero-shot mode).
         annotate (bool): Annotate missing images first (False: use the cache
             of ``out_dir`` as it is). Defaults to True.
         gt_dir (str, optional): Directory of ``<stem><gt_suffix>`` ground
@@ -146,7 +151,7 @@ def calibrate_zero_shot(
             Defaults to ``<out_dir>/calibration``.
         device (str, optional): Defaults to this rank's GPU, else CPU.
         progress (bool): Show progress bars.
-        **model_options: :func:`~mmseg_zsl.apis.annotate.
+        **model_options: :func:`~mmseg_zsl.apis.modes.zero_shot.
             build_zero_shot_models` arguments (annotation; ``clip_pretrained``
             and ``clip_cache_dir`` also serve the text tower).
 
@@ -167,10 +172,10 @@ def calibrate_zero_shot(
                 "'before' numbers. To calibrate an existing annotation "
                 'directory as it is, skip annotation (--skip-annotation).')
         try:
-            annotate_dataset(
+            annotate_images(
                 source,
                 out_dir,
-                threshold,
+                threshold=threshold,
                 classes=classes,
                 templates=templates,
                 class_prompts=class_prompts,
@@ -228,7 +233,7 @@ def calibrate_zero_shot(
         synonyms,
         candidate_templates or CANDIDATE_TEMPLATES,
         search=True if prompt_search is None else prompt_search)
-    options = SearchOptions(**_drop_none(
+    options = SearchOptions(**drop_none(
         dict(
             prompt_search=prompt_search,
             per_class=per_class,
@@ -237,7 +242,7 @@ def calibrate_zero_shot(
             min_gain=min_gain)))
     result = run_calibration(
         data, base, space, options, progress=progress,
-        **_drop_none(dict(folds=folds, seed=seed)))
+        **drop_none(dict(folds=folds, seed=seed)))
 
     # The settings suit the CLIP of this cache: say which one it was.
     result.settings.calibration.update(
@@ -264,7 +269,7 @@ def calibrate_zero_shot(
                                      or CANDIDATE_TEMPLATES)),
         settings_file=settings_file)
     save_calibration_settings(result.settings, settings_file)
-    atomic_write_bytes(
+    atomic_write_text(
         osp.join(work_dir, REPORT_NAME),
-        (json.dumps(report, indent=2) + '\n').encode('utf-8'))
+        json.dumps(report, indent=2) + '\n')
     return result, report

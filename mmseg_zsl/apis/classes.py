@@ -2,7 +2,8 @@
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple, Union
 
-from mmseg_zsl.annotation.text import default_display_name, read_class_file
+from mmseg_zsl.annotation.zero_shot.text import (default_display_name,
+                                                 read_class_file)
 
 
 def dataset_class_names(dataset_type: str) -> Optional[List[str]]:

@@ -4,6 +4,10 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+import numpy as np
+
+from mmseg_zsl.utils.files import image_stem
+
 #: File extensions taken from an image folder (case-insensitive).
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 #: Where a config's images are read from by default.
@@ -29,11 +33,6 @@ class ImageSource:
     def describe(self) -> Dict[str, Any]:
         return dict(
             kind=self.kind, location=self.location, num_images=len(self.paths))
-
-
-def image_stem(path: str) -> str:
-    """File name without directory and extension (the label file's name)."""
-    return osp.splitext(osp.basename(path))[0]
 
 
 def check_unique_stems(paths: Sequence[str]) -> List[str]:
@@ -155,3 +154,18 @@ def _find_img_paths(info: Any) -> Iterable[str]:
     elif isinstance(info, (list, tuple)):
         for value in info:
             yield from _find_img_paths(value)
+
+
+def read_image(path: str) -> np.ndarray:
+    """``(H, W, 3)`` uint8 RGB, decoded as mmseg's LoadImageFromFile does."""
+    import mmcv
+    with open(path, 'rb') as file:
+        content = file.read()
+    try:
+        image = mmcv.imfrombytes(
+            content, flag='color', channel_order='rgb', backend='cv2')
+    except Exception as error:  # cv2 raises cv2.error on undecodable data
+        raise ValueError(f'cannot decode image: {error}') from error
+    if image is None or image.ndim != 3 or image.size == 0:
+        raise ValueError('cannot decode image')
+    return image

@@ -3,17 +3,18 @@
 Keys that define the cache (annotator, models, their settings, cache
 format) must match when a run resumes into an existing directory; the
 ``labels`` entry (classes, prompts, threshold, unassigned label) changes
-only through ``--relabel``, which keeps the previous ones in ``history``.
+only through a relabel run, which keeps the previous ones in ``history``.
+The file itself is read and written by
+:mod:`mmseg_zsl.annotation.output_dir`.
 """
 import importlib.metadata
 import json
-import os.path as osp
 import platform
 from typing import Any, Dict, List, Optional
 
-from mmseg_zsl.annotation.cache import CACHE_FORMAT_VERSION, atomic_write_bytes
+from mmseg_zsl.annotation.cache import CACHE_FORMAT_VERSION
+from mmseg_zsl.annotation.output_dir import MANIFEST_NAME
 
-MANIFEST_NAME = 'manifest.json'
 #: Manifest keys that define the cached masks and embeddings.
 CACHE_KEYS = ('annotator', 'cache_format', 'random_init', 'models',
               'annotator_settings')
@@ -55,19 +56,6 @@ def build_manifest(annotator: str, models: Dict[str, Any],
     }
 
 
-def read_manifest(out_dir: str) -> Optional[Dict]:
-    path = osp.join(out_dir, MANIFEST_NAME)
-    if not osp.isfile(path):
-        return None
-    with open(path, encoding='utf-8') as file:
-        return json.load(file)
-
-
-def write_manifest(out_dir: str, manifest: Dict) -> None:
-    text = json.dumps(manifest, indent=2, sort_keys=True) + '\n'
-    atomic_write_bytes(osp.join(out_dir, MANIFEST_NAME), text.encode())
-
-
 def normalise_json(value: Any) -> Any:
     """JSON round trip, so tuples and lists compare equal."""
     return json.loads(json.dumps(value, sort_keys=True))
@@ -98,3 +86,13 @@ def check_resume(old: Optional[Dict], new: Dict, out_dir: str) -> None:
             f'or unassigned label (see its {MANIFEST_NAME}). Use --relabel '
             'to rewrite every label from the cache with the new settings '
             '(no SAM needed), or --overwrite.')
+
+
+def with_relabel_history(manifest: Dict, labels: Dict[str, Any]) -> Dict:
+    """``manifest`` with new ``labels``; the replaced ones go to
+    ``history`` (unchanged labels leave it as it is)."""
+    new = dict(manifest)
+    if normalise_json(new.get('labels')) != normalise_json(labels):
+        new['history'] = list(new.get('history', [])) + [new['labels']]
+        new['labels'] = labels
+    return new

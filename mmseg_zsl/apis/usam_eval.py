@@ -16,9 +16,9 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from mmseg_zsl.annotation.cache import ImageRecord
-from .manifest import read_manifest
-from .run_loop import cached_stems, output_paths
-from .usam import build_usam_labeler
+from mmseg_zsl.annotation.output_dir import (cached_stems, output_paths,
+                                             read_manifest)
+from .modes.usam import build_usam_labeler
 
 
 def read_instance_folder(instances_dir: str, stem: str):

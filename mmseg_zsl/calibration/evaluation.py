@@ -3,9 +3,9 @@
 :func:`areas_from_mask_labels` gives the IoU areas of the label maps that
 :func:`~mmseg_zsl.annotation.painting.paint_label_map` would paint;
 :func:`evaluate_exact` labels the segments with
-:func:`~mmseg_zsl.annotation.assignment.assign_labels` image by image, the
-very call (inputs, shapes and dtypes) that ``--relabel`` makes, so its
-numbers are those of the written label files.
+:func:`~mmseg_zsl.annotation.zero_shot.assignment.assign_labels` image by
+image, the very call (inputs, shapes and dtypes) that ``--relabel`` makes,
+so its numbers are those of the written label files.
 """
 from contextlib import contextmanager
 from typing import Iterator, Sequence, Tuple, Union
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from mmseg_zsl.annotation.assignment import assign_labels
+from mmseg_zsl.annotation.zero_shot.assignment import assign_labels
 from .calibration_data import CalibrationData
 from .metrics import IoUAreas
 
@@ -98,7 +98,8 @@ def mask_labels_exact(data: CalibrationData, text_embeddings: Tensor,
     """``(M,)`` label id (or -1) of every mask, as ``label_record`` gives.
 
     One :func:`assign_labels` call per image on the cached float16
-    embeddings, as :func:`~mmseg_zsl.annotation.labeler.label_record` makes.
+    embeddings, as :func:`~mmseg_zsl.annotation.zero_shot.labeler.
+    label_record` makes.
     """
     lut = np.asarray(list(text_class_ids) + [-1], dtype=np.int64)
     out = np.full(data.num_masks, -1, dtype=np.int64)

@@ -12,15 +12,12 @@ from typing import Any, Dict, Iterable, Optional, Sequence, Tuple
 import numpy as np
 
 from mmseg_zsl.annotation.cache import ImageRecord
+from mmseg_zsl.utils.files import image_stem
 
 #: Ground-truth label left out of mIoU (mmseg's default).
 DEFAULT_IGNORE_INDEX = 255
 #: Ground-truth file suffix in a ``gt_dir``.
 DEFAULT_GT_SUFFIX = '.png'
-
-
-def image_stem(path: str) -> str:
-    return osp.splitext(osp.basename(path))[0]
 
 
 def read_ground_truth(path: str, reduce_zero_label: bool = False

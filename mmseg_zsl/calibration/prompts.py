@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmseg_zsl.annotation.text import encode_class_prompts
+from mmseg_zsl.annotation.zero_shot.text import encode_class_prompts
 
 #: Templates tried by default: the paper's prompt and common CLIP variants
 #: (from the ImageNet prompt set of the CLIP paper).

@@ -19,7 +19,8 @@ import numpy as np
 from torch import Tensor
 from tqdm import tqdm
 
-from mmseg_zsl.annotation.text import ClassVocabulary, encode_class_prompts
+from mmseg_zsl.annotation.zero_shot.text import (ClassVocabulary,
+                                                 encode_class_prompts)
 from .calibration_data import CalibrationData
 from .evaluation import evaluate_exact
 from .fitting import STAGES, LabelState, SearchOptions, fit_stages

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any, Dict, List, Mapping, Union
 
-from mmseg_zsl.annotation.cache import atomic_write_bytes
-from mmseg_zsl.annotation.text import ClassVocabulary
+from mmseg_zsl.annotation.zero_shot.text import ClassVocabulary
+from mmseg_zsl.utils.files import atomic_write_bytes
 
 SETTINGS_FORMAT = 'mmseg_zsl.zero_shot_settings'
 SETTINGS_VERSION = 1

@@ -1,6 +1,6 @@
 from mmseg.registry import DATASETS
 
-from .palette import voc_color_palette
+from mmseg_zsl.utils.palette import voc_palette
 from .split_file_seg_dataset import SplitFileSegDataset
 
 #: The 80 COCO thing classes in category-id order (ids 1..90 with gaps),
@@ -35,4 +35,4 @@ class COCO81Dataset(SplitFileSegDataset):
     """
     METAINFO = dict(
         classes=('background', ) + COCO_THING_CLASSES,
-        palette=voc_color_palette(1 + len(COCO_THING_CLASSES)))
+        palette=voc_palette(1 + len(COCO_THING_CLASSES)).tolist())

@@ -17,14 +17,13 @@ pycocotools is imported only when a conversion runs.
 import multiprocessing
 import os
 import os.path as osp
-import tempfile
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.utils import ProgressBar
 from PIL import Image
 
-from .palette import voc_color_palette
+from mmseg_zsl.utils import atomic_write, voc_palette
 
 
 def category_label_map(category_ids: Sequence[int]) -> Dict[int, int]:
@@ -74,18 +73,9 @@ def save_label_png(label: np.ndarray, path: str,
     label = np.ascontiguousarray(label, dtype=np.uint8)
     img = Image.frombytes('P', (label.shape[1], label.shape[0]),
                           label.tobytes())
-    colours = palette or voc_color_palette(256)
+    colours = palette or voc_palette(256).tolist()
     img.putpalette([c for rgb in colours for c in rgb])
-    out_dir = osp.dirname(osp.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix='.', suffix='.png')
-    os.close(fd)
-    try:
-        img.save(tmp, format='PNG')
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(path, lambda file: img.save(file, format='PNG'))
 
 
 # Shared with forked workers (set before the pool starts).
@@ -149,7 +139,7 @@ def convert_coco_to_masks(ann_file: str,
         overwrite=overwrite,
         crowd_label=crowd_label,
         cat_to_label=cat_to_label,
-        palette=voc_color_palette(256))
+        palette=voc_palette(256).tolist())
     img_ids = sorted(coco.getImgIds())
     progress = ProgressBar(len(img_ids))
     written = 0

@@ -13,10 +13,11 @@ Files written here always use the two-column UniMatch format.
 """
 import os
 import os.path as osp
-import tempfile
 from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
+
+from mmseg_zsl.utils.files import atomic_write_text
 
 #: Line templates of UniMatch's split files, per dataset family.
 SPLIT_TEMPLATES = dict(
@@ -86,7 +87,7 @@ def read_split_file(path: str) -> List[SplitEntry]:
             f'split file {path!r} does not exist. Copy UniMatch\'s split '
             'files (splits/<dataset>/<split>/{labeled,unlabeled}.txt) into '
             'place or draw your own with tools/make_splits.py (see '
-            'README.md, "Data preparation").')
+            'docs/data_preparation.md).')
     with open(path, encoding='utf-8') as f:
         return parse_split_lines(f, source=path)
 
@@ -128,18 +129,8 @@ def write_lines_atomic(path: str, lines: Sequence[str]) -> None:
         path (str): Destination file; its directory is created.
         lines (Sequence[str]): Lines without newlines.
     """
-    out_dir = osp.dirname(osp.abspath(path))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=out_dir, prefix='.' + osp.basename(path), suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            f.writelines(line + '\n' for line in lines)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    atomic_write_text(path, ''.join(line + '\n' for line in lines))
 
 
 def draw_split(train_ids: Sequence[str],

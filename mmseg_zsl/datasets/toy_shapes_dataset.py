@@ -1,7 +1,18 @@
+from typing import Tuple
+
 from mmseg.registry import DATASETS
 
-from ..toy_world.shapes import CLASSES, PALETTE
 from .split_file_seg_dataset import SplitFileSegDataset
+
+#: The toy world's classes, background first (label ids 0..5); the toy
+#: world (mmseg_zsl.toy_world) draws its shapes from this list.
+TOY_CLASSES: Tuple[str, ...] = ('background', 'circle', 'square', 'triangle',
+                                'star', 'ring')
+#: One RGB colour per class, for palette PNGs and visualisation only (the
+#: colours of the rendered objects are random and unrelated to these).
+TOY_PALETTE: Tuple[Tuple[int, int, int], ...] = ((0, 0, 0), (230, 25, 75),
+                                                 (60, 180, 75), (255, 225, 25),
+                                                 (0, 130, 200), (245, 130, 48))
 
 
 @DATASETS.register_module()
@@ -24,7 +35,8 @@ class ToyShapesDataset(SplitFileSegDataset):
         **kwargs: Other arguments of :class:`SplitFileSegDataset`.
     """
     METAINFO = dict(
-        classes=CLASSES, palette=[list(colour) for colour in PALETTE])
+        classes=TOY_CLASSES,
+        palette=[list(colour) for colour in TOY_PALETTE])
 
     def __init__(self,
                  img_suffix: str = '.png',

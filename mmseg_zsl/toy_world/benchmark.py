@@ -5,11 +5,13 @@ plus ablations at the smallest labeled count), keeps the results in a CSV
 that survives interruption, and summarises them as mean ± sample std.
 """
 import csv
+import io
 import os
 import os.path as osp
 from argparse import Namespace
 from typing import Dict, List
 
+from mmseg_zsl.utils.files import atomic_write_text
 from .experiment import METHOD_CONFIGS, ToyRun
 from .plots import mean_and_spread
 
@@ -71,24 +73,23 @@ def read_results(path: str) -> List[Dict]:
 
 
 def append_result(path: str, row: Dict) -> None:
-    rows, mode = [row], 'a'
-    if not osp.isfile(path):
-        mode = 'w'
-    else:
+    if osp.isfile(path):
         with open(path, newline='') as f:
             header = next(csv.reader(f), [])
-        if tuple(header) != FIELDS:  # an older CSV: rewrite with new columns
-            rows, mode = read_results(path) + rows, 'w'
-    target = path if mode == 'a' else path + '.tmp'
-    with open(target, mode, newline='') as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS, extrasaction='ignore')
-        if mode == 'w':
-            writer.writeheader()
-        writer.writerows(rows)
-        f.flush()
-        os.fsync(f.fileno())
-    if target != path:
-        os.replace(target, path)
+        if tuple(header) == FIELDS:  # append the one row
+            with open(path, 'a', newline='') as f:
+                csv.DictWriter(f, fieldnames=FIELDS,
+                               extrasaction='ignore').writerow(row)
+                f.flush()
+                os.fsync(f.fileno())
+            return
+    # a new CSV, or an older one rewritten with the new columns
+    rows = read_results(path) + [row]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=FIELDS, extrasaction='ignore')
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, text.getvalue())
 
 
 def is_main_row(row: Dict, args: Namespace) -> bool:

@@ -8,6 +8,7 @@ from typing import Iterable, List, Optional, Sequence
 import numpy as np
 from PIL import Image
 
+from mmseg_zsl.utils.files import atomic_write_bytes
 from .shapes import PALETTE
 
 IGNORE_INDEX = 255
@@ -25,12 +26,9 @@ def label_palette(palette: Sequence[Sequence[int]] = PALETTE) -> List[int]:
 
 
 def _atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    """:func:`atomic_write_bytes`, creating the directory first."""
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, data)
 
 
 def write_png(path: str,

@@ -34,6 +34,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmseg_zsl.utils.files import atomic_write
 from .source_world import SOURCE_SHAPE_NAMES, make_source_images
 
 #: The model config whose backbone is pretrained (the toy configs' model),
@@ -179,9 +180,7 @@ def _cosine_lr(base_lr: float, step: int, total: int, warmup: int) -> float:
 
 def _save_atomically(obj, path: str) -> None:
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda file: torch.save(obj, file))
 
 
 def _differences(old: Dict, new: Dict) -> str:

@@ -9,16 +9,14 @@ from typing import Sequence, Tuple
 import cv2
 import numpy as np
 
+from mmseg_zsl.datasets.toy_shapes_dataset import TOY_CLASSES, TOY_PALETTE
+
+#: All classes of the world, background first (index 0): those of the
+#: dataset class that training reads the world with.
+CLASSES: Tuple[str, ...] = TOY_CLASSES
 #: The five object classes, indices 1..5 in the label maps.
-SHAPE_NAMES: Tuple[str, ...] = ('circle', 'square', 'triangle', 'star',
-                                'ring')
-#: All classes of the world, background first (index 0).
-CLASSES: Tuple[str, ...] = ('background', ) + SHAPE_NAMES
-#: One RGB colour per class, for palette PNGs and visualisation only (the
-#: colours of the rendered objects are random and unrelated to these).
-PALETTE: Tuple[Tuple[int, int, int], ...] = ((0, 0, 0), (230, 25, 75),
-                                             (60, 180, 75), (255, 225, 25),
-                                             (0, 130, 200), (245, 130, 48))
+SHAPE_NAMES: Tuple[str, ...] = CLASSES[1:]
+PALETTE = TOY_PALETTE
 #: Object surface textures; backgrounds never use 'flat'.
 TEXTURES: Tuple[str, ...] = ('flat', 'stripes', 'noise', 'gradient')
 BACKGROUND_TEXTURES: Tuple[str, ...] = ('stripes', 'noise', 'gradient')

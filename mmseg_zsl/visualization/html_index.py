@@ -3,7 +3,7 @@ import html
 import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .output import write_text
+from mmseg_zsl.utils.files import atomic_write_text
 
 _STYLE = """
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
@@ -79,4 +79,4 @@ def write_index_html(out_file: str,
                      f'<td>{_score(miou)}</td><td><a href="{link}">'
                      f'{html.escape(sheet)}</a></td></tr>')
     parts.append('</table></body></html>')
-    write_text(out_file, '\n'.join(parts) + '\n')
+    atomic_write_text(out_file, '\n'.join(parts) + '\n')

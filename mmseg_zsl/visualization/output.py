@@ -1,9 +1,10 @@
-"""Atomic writes of the report's files (a crash never leaves half a file)."""
-import os
+"""Figures drawn without pyplot's state, and written atomically."""
 from typing import Optional
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from mmseg_zsl.utils.files import atomic_write
 
 
 def new_figure(width: float,
@@ -29,35 +30,10 @@ def new_figure(width: float,
     return fig
 
 
-def _temp_path(path: str) -> str:
-    # Same directory (os.replace must not cross file systems); created by
-    # the writer, so it gets the usual umask permissions.
-    directory, name = os.path.split(os.path.abspath(path))
-    return os.path.join(directory, f'.{name}.{os.getpid()}.tmp')
-
-
 def save_figure(fig: Figure, path: str) -> None:
     """Save ``fig`` as a PNG at its own dpi, atomically."""
-    tmp = _temp_path(path)
-    try:
-        # No bbox_inches='tight': the layout is computed, and pixel
-        # positions must stay where it put them.
-        fig.savefig(tmp, format='png', dpi=fig.dpi, facecolor='white')
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def write_text(path: str, text: str) -> None:
-    """Write ``text`` as UTF-8, atomically."""
-    tmp = _temp_path(path)
-    try:
-        with open(tmp, 'w', encoding='utf-8') as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    # No bbox_inches='tight': the layout is computed, and pixel positions
+    # must stay where it put them.
+    atomic_write(
+        path, lambda file: fig.savefig(
+            file, format='png', dpi=fig.dpi, facecolor='white'))

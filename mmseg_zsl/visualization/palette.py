@@ -11,6 +11,8 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from mmseg_zsl.utils.palette import voc_palette
+
 # Ignore / unassigned pixels are drawn as diagonal stripes of these two
 # colours; neither is a multiple of 32, hence never a VOC colour-map colour.
 IGNORE_LIGHT: Tuple[int, int, int] = (255, 255, 255)
@@ -18,31 +20,6 @@ IGNORE_DARK: Tuple[int, int, int] = (150, 150, 150)
 # Stripes are this fraction of the longer image side wide, so they stay
 # visible after the image is scaled into a sheet panel.
 _STRIPE_FRACTION = 1 / 60
-_MAX_CLASSES = 256
-
-
-def voc_palette(num_classes: int) -> np.ndarray:
-    """Build the PASCAL VOC colour map for ``num_classes`` classes.
-
-    Args:
-        num_classes (int): Number of colours, 1 to 256.
-
-    Returns:
-        np.ndarray: ``(num_classes, 3)`` uint8 RGB colours; class 0 is black.
-    """
-    if not 0 < num_classes <= _MAX_CLASSES:
-        raise ValueError(f'num_classes must be in [1, {_MAX_CLASSES}] for '
-                         f'class-index PNGs, got {num_classes}.')
-    palette = np.zeros((num_classes, 3), dtype=np.uint8)
-    for index in range(num_classes):
-        code, rgb = index, [0, 0, 0]
-        # Spread the index bits over the high bits of R, G and B in turn.
-        for bit in range(8):
-            for channel in range(3):
-                rgb[channel] |= ((code >> channel) & 1) << (7 - bit)
-            code >>= 3
-        palette[index] = rgb
-    return palette
 
 
 def load_palette(path: str) -> np.ndarray:

@@ -9,11 +9,11 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import numpy as np
 from mmengine.utils import ProgressBar
 
+from mmseg_zsl.utils.files import atomic_write_text
 from .charts import plot_class_frequency, plot_confusion_matrix, plot_iou_bars
 from .files import match_files, read_image, read_label
 from .html_index import write_index_html
 from .metrics import iou_from_confusion, mean_iou
-from .output import write_text
 from .palette import resolve_palette
 from .scan import ScanResult, scan_labels
 from .sheet import SheetRow, render_sheet
@@ -205,8 +205,9 @@ def report_pseudo_labels(pseudo_dir: str,
         pseudo=scan.pseudo_counts.tolist(),
         gt=None if scan.gt_counts is None else scan.gt_counts.tolist())
     report.update(shown=selected, sheets=sheets, charts=charts)
-    write_text(os.path.join(out_dir, 'report.json'),
-               json.dumps(report, indent=2) + '\n')
+    atomic_write_text(
+        os.path.join(out_dir, 'report.json'),
+        json.dumps(report, indent=2) + '\n')
 
     sheet_of = {stem: sheets[i // rows_per_sheet]
                 for i, stem in enumerate(selected)}

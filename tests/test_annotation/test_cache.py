@@ -1,9 +1,7 @@
 """The per-image cache file."""
-import os
-
 import numpy as np
 
-from mmseg_zsl.annotation import ImageRecord, atomic_write_bytes
+from mmseg_zsl.annotation import ImageRecord
 
 
 def make_record():
@@ -46,11 +44,3 @@ def test_empty_record(tmp_path):
     loaded = ImageRecord.from_file(path)
     assert loaded.num_masks == 0
     assert loaded.decode_masks().shape == (0, 4, 5)
-
-
-def test_atomic_write_leaves_no_temp_file(tmp_path):
-    path = str(tmp_path / 'x.bin')
-    atomic_write_bytes(path, b'abc')
-    atomic_write_bytes(path, b'def')
-    assert os.listdir(tmp_path) == ['x.bin']
-    assert open(path, 'rb').read() == b'def'

@@ -1,4 +1,5 @@
-"""GEM against an independent re-computation of method.md's formulas."""
+"""GEM against an independent re-computation of its formulas
+(docs/method.md)."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -39,7 +40,7 @@ def reference_block(block, x):
 
 
 def reference_gem_attention(block, x, num_iter, temp):
-    """method.md 1.2: self-self attention of q, k, v per head, averaged."""
+    """docs/method.md 1: self-self attention of q, k, v per head, averaged."""
     width = x.shape[-1]
     heads = block.attn.num_heads
     head_dim = width // heads

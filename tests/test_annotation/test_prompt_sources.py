@@ -5,14 +5,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmseg_zsl.annotation.prompt_sources import (ClassIndex, COCOJSONSource,
-                                                 MissingPromptsError,
-                                                 PromptJSONSource,
-                                                 VOCXMLSource,
-                                                 convert_scribble_pngs,
-                                                 parse_voc_xml,
-                                                 scribbles_from_label_map,
-                                                 toy_world_prompt_entry)
+from mmseg_zsl.annotation.prompted.prompt_sources import (
+    ClassIndex, COCOJSONSource, MissingPromptsError, PromptJSONSource,
+    VOCXMLSource, convert_scribble_pngs, parse_voc_xml,
+    scribbles_from_label_map, toy_world_prompt_entry)
 
 CLASSES = ['background', 'aeroplane', 'pottedplant', 'person']
 

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from mmseg_zsl.annotation.prompt_sources import (ClassIndex,
-                                                 MissingPromptsError,
-                                                 PromptJSONSource,
-                                                 VOCXMLSource)
-from mmseg_zsl.annotation.prompted_annotator import (BoxPromptAnnotator,
+from mmseg_zsl.annotation.prompted.annotator import (BoxPromptAnnotator,
                                                      PointPromptAnnotator)
-from mmseg_zsl.annotation.prompted_labeler import PromptedLabeler
+from mmseg_zsl.annotation.prompted.labeler import PromptedLabeler
+from mmseg_zsl.annotation.prompted.prompt_sources import (ClassIndex,
+                                                          MissingPromptsError,
+                                                          PromptJSONSource,
+                                                          VOCXMLSource)
 from mmseg_zsl.annotation.sam import TINY_SAM_CFG, build_tiny_sam
 
 CLASSES = ['background', 'cat', 'car']

@@ -3,14 +3,18 @@ import numpy as np
 import pytest
 import torch
 
-from mmseg_zsl.annotation.prompt_building import (build_class_prompts,
-                                                  check_mask_choice, image_rng,
-                                                  iterative_counts,
-                                                  num_sampled, sam_boxes,
-                                                  sam_points, sample_scribbles,
-                                                  select_masks)
-from mmseg_zsl.annotation.prompt_sources import (ClassIndex, PromptGroup,
-                                                 parse_voc_xml)
+from mmseg_zsl.annotation.prompted.prompt_building import (build_class_prompts,
+                                                           check_mask_choice,
+                                                           image_rng,
+                                                           iterative_counts,
+                                                           num_sampled,
+                                                           sam_boxes,
+                                                           sam_points,
+                                                           sample_scribbles,
+                                                           select_masks)
+from mmseg_zsl.annotation.prompted.prompt_sources import (ClassIndex,
+                                                          PromptGroup,
+                                                          parse_voc_xml)
 
 pytest.importorskip('segment_anything')
 

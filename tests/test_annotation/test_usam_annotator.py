@@ -1,4 +1,4 @@
-"""U-SAM inference: confidence threshold, mask NMS, painting, run loop."""
+"""U-SAM inference: confidence threshold, mask NMS, painting, the engine."""
 import json
 import os
 
@@ -11,7 +11,7 @@ from mmseg_zsl.annotation.cache import ImageRecord
 from mmseg_zsl.annotation.usam import (MaskClassifier, USamLabeler,
                                        USamTrainConfig, USamTrainer, mask_iou,
                                        mask_nms, match_class_names)
-from mmseg_zsl.apis.usam_run import usam_annotate_dataset, usam_relabel_dataset
+from mmseg_zsl.apis import annotate, relabel
 
 SHAPE_CLASSES = ['background', 'disc', 'block']
 
@@ -129,9 +129,9 @@ def test_run_annotation_writes_label_pngs_and_relabels(
     out = str(tmp_path / 'out')
     options = dict(random_init='tiny', classes=SHAPE_CLASSES, device='cpu',
                    progress=False)
-    own, merged = usam_annotate_dataset(
-        image_dir, out, classifier_checkpoint, confidence_threshold=0.0,
-        **options)
+    own, merged = annotate(
+        image_dir, out, mode='usam', checkpoint=classifier_checkpoint,
+        confidence_threshold=0.0, **options)
     assert (merged.done, merged.failed, merged.num_masks) == (2, [], 18)
     for stem, size in (('img0', (30, 40)), ('img1', (36, 28))):
         label = cv2.imread(f'{out}/labels/{stem}.png', cv2.IMREAD_UNCHANGED)
@@ -149,16 +149,16 @@ def test_run_annotation_writes_label_pngs_and_relabels(
     assert manifest['annotator_settings']['usam_embedder'][
         'points_per_side'] == 3  # taken from the classifier's training
     # resume: nothing to do
-    _, again = usam_annotate_dataset(
-        image_dir, out, classifier_checkpoint, confidence_threshold=0.0,
-        **options)
+    _, again = annotate(
+        image_dir, out, mode='usam', checkpoint=classifier_checkpoint,
+        confidence_threshold=0.0, **options)
     assert (again.done, again.skipped) == (0, 2)
     # another threshold needs --relabel, which works without SAM
     with pytest.raises(ValueError, match='--relabel'):
-        usam_annotate_dataset(image_dir, out, classifier_checkpoint,
-                              confidence_threshold=1.0, **options)
-    _, relabelled = usam_relabel_dataset(
-        out, confidence_threshold=1.0, progress=False)
+        annotate(image_dir, out, mode='usam',
+                 checkpoint=classifier_checkpoint, confidence_threshold=1.0,
+                 **options)
+    _, relabelled = relabel(out, confidence_threshold=1.0, progress=False)
     assert relabelled.done == 2
     for stem in ('img0', 'img1'):
         label = cv2.imread(f'{out}/labels/{stem}.png', cv2.IMREAD_UNCHANGED)
@@ -173,7 +173,7 @@ def test_run_annotation_writes_label_pngs_and_relabels(
 def test_classifier_of_another_sam_is_refused(classifier_checkpoint,
                                               image_dir, tmp_path):
     with pytest.raises(ValueError, match='trained on mask embeddings'):
-        usam_annotate_dataset(
-            image_dir, str(tmp_path / 'out'), classifier_checkpoint,
-            random_init='full', sam_model_type='vit_b', device='cpu',
-            progress=False)
+        annotate(
+            image_dir, str(tmp_path / 'out'), mode='usam',
+            checkpoint=classifier_checkpoint, random_init='full',
+            sam_model_type='vit_b', device='cpu', progress=False)

@@ -9,8 +9,9 @@ import torch
 from mmseg.evaluation.metrics import IoUMetric
 
 from mmseg_zsl.annotation import ZeroShotLabeler
-from mmseg_zsl.apis import build_vocabulary, run_relabel
+from mmseg_zsl.apis import run_relabel
 from mmseg_zsl.apis.calibrate import annotate_options_from_settings
+from mmseg_zsl.apis.modes.zero_shot import build_vocabulary
 from mmseg_zsl.calibration import (PromptSpace, SearchOptions, build_report,
                                    fold_indices, format_report,
                                    ground_truth_paths, load_calibration_data,

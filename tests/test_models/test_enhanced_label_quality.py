@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from mmseg_zsl.apis.enhanced_label_quality import EnhancedLabelQuality
+from mmseg_zsl.models.segmentors.enhanced_label_quality import \
+    EnhancedLabelQuality
 
 # Five pixels in a row, three classes. Pixel 4's ground truth is ignored.
 GT = torch.tensor([[0, 1, 2, 1, 255]])

@@ -5,7 +5,7 @@
 # labeled), 1_256 (463), 1_128 (925), 1_64 (1849)); leaf configs override
 # labeled/unlabeled ann_file. Label PNGs come from tools/coco_to_masks.py in
 # <data_root>/masks. An epoch is one pass over the unlabeled set
-# (SemiSegSampler). See README.md, "Data preparation".
+# (SemiSegSampler). See docs/data_preparation.md.
 dataset_type = 'COCO81Dataset'
 data_root = 'data/coco'
 crop_size = (400, 400)

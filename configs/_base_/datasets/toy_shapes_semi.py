@@ -1,7 +1,7 @@
 # The synthetic toy world (tools/make_toy_world.py): 96x96 images, background +
-# 5 shape classes. Same semi-supervised pipeline as PASCAL (method.md §2), at
-# crop 64; 4 labeled + 4 unlabeled images per batch. Leaves or the demo set
-# data_root, the split files and pseudo_label_dir.
+# 5 shape classes. Same semi-supervised pipeline as PASCAL (docs/method.md
+# §2), at crop 64; 4 labeled + 4 unlabeled images per batch. Leaves or the
+# demo set data_root, the split files and pseudo_label_dir.
 _base_ = ['./pascal_voc12_semi.py']
 dataset_type = 'ToyShapesDataset'
 data_root = 'data/toy_world'

@@ -1,4 +1,4 @@
-# UniMatch's PASCAL schedule (method.md §2): SGD, momentum 0.9, wd 1e-4,
+# UniMatch's PASCAL schedule (docs/method.md §2): SGD, momentum 0.9, wd 1e-4,
 # lr 0.001 for the backbone and x10 for the heads, poly decay (power 0.9)
 # over 80 epochs, an epoch being one pass over the unlabeled set.
 # The lr is for 4 GPUs x (2 labeled + 2 unlabeled) images: run

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
-from ..cache import atomic_write_bytes, remove_stale_temp_files
+from mmseg_zsl.utils.files import atomic_write_bytes, remove_stale_temp_files
 from .tokens import SamMaskEmbedder
 
 #: Image files taken from a class folder (case-insensitive).
@@ -71,7 +71,7 @@ def list_examples(example_dir: str,
         raise FileNotFoundError(
             f'Example folder {example_dir!r} does not exist. Expected '
             '<dir>/<class name>/*.jpg|png with single-object images per '
-            'class (see README.md, "U-SAM").')
+            'class (see docs/usam.md).')
 
     def images_of(name: str) -> List[str]:
         folder = osp.join(example_dir, name)

@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
-from ..cache import atomic_write_bytes
+from mmseg_zsl.utils.files import atomic_write_bytes
 from .classifier import DEFAULT_HIDDEN_CHANNELS, MaskClassifier
 from .losses import MASK_REDUCTIONS, mil_loss, student_loss
 

@@ -1,6 +1,6 @@
 """Options of :class:`UniMatchZSSegmentor` (``semi_train_cfg``) and defaults.
 
-One home for every number of the semi-supervised losses (method.md §2):
+One home for every number of the semi-supervised losses (docs/method.md §2):
 options a config leaves out take the default of its ``mode``.
 """
 from typing import Any, Dict, Mapping, Optional

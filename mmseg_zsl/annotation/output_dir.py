@@ -1,0 +1,77 @@
+"""The layout of an annotation output directory, in one place.
+
+- ``labels/<stem>.png``: single-channel uint8 class indices, image size;
+- ``cache/<stem>.npz``: the annotator's record (:mod:`.cache`);
+- ``manifest.json``: models, settings, classes, threshold, versions;
+- ``summary.json``: the last run's counts, merged and per rank.
+
+An image is done when both its label and its cache exist; the cache is
+written first, so a run killed in between relabels that image from its cache
+on resume. Every file is written atomically.
+"""
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from mmseg_zsl.utils.files import atomic_write_bytes, atomic_write_text
+from .cache import CACHE_SUFFIX
+
+LABELS_DIR = 'labels'
+CACHE_DIR = 'cache'
+MANIFEST_NAME = 'manifest.json'
+SUMMARY_NAME = 'summary.json'
+
+
+def output_paths(out_dir: str, stem: str) -> Tuple[str, str]:
+    """``(label PNG, cache file)`` of an image stem."""
+    return (osp.join(out_dir, LABELS_DIR, stem + '.png'),
+            osp.join(out_dir, CACHE_DIR, stem + CACHE_SUFFIX))
+
+
+def encode_label_png(label_map: np.ndarray) -> bytes:
+    """Single-channel 8-bit PNG bytes of a label map."""
+    import cv2
+    if label_map.dtype != np.uint8 or label_map.ndim != 2:
+        raise ValueError('A label map must be (H, W) uint8, got '
+                         f'{label_map.dtype} {label_map.shape}.')
+    ok, buffer = cv2.imencode('.png', label_map)
+    if not ok:
+        raise RuntimeError('OpenCV failed to encode a PNG')
+    return buffer.tobytes()
+
+
+def write_label(path: str, label_map: np.ndarray) -> None:
+    """Write a label map as ``labels/<stem>.png`` (atomically)."""
+    atomic_write_bytes(path, encode_label_png(label_map))
+
+
+def cached_stems(out_dir: str) -> List[str]:
+    """Stems of every cached image of ``out_dir``, sorted."""
+    directory = osp.join(out_dir, CACHE_DIR)
+    if not osp.isdir(directory):
+        return []
+    return sorted(
+        name[:-len(CACHE_SUFFIX)] for name in os.listdir(directory)
+        if name.endswith(CACHE_SUFFIX) and not name.startswith('.'))
+
+
+def read_manifest(out_dir: str) -> Optional[Dict]:
+    """The directory's ``manifest.json``, or None if there is none."""
+    path = osp.join(out_dir, MANIFEST_NAME)
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as file:
+        return json.load(file)
+
+
+def write_manifest(out_dir: str, manifest: Dict) -> None:
+    text = json.dumps(manifest, indent=2, sort_keys=True) + '\n'
+    atomic_write_text(osp.join(out_dir, MANIFEST_NAME), text)
+
+
+def write_summary(out_dir: str, summary: Dict) -> None:
+    text = json.dumps(summary, indent=2) + '\n'
+    atomic_write_text(osp.join(out_dir, SUMMARY_NAME), text)
