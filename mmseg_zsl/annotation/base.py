@@ -7,9 +7,10 @@ resume, sharding and summary.
 """
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 
 import numpy as np
+from torch import Tensor
 
 from .cache import ImageRecord
 
@@ -28,11 +29,12 @@ class AnnotationResult:
 
     Attributes:
         record (ImageRecord): What goes into the cache.
-        masks (np.ndarray): ``(K, H, W)`` boolean masks (decoded from the
-            record's RLEs, kept to label without decoding again).
+        masks (np.ndarray | Tensor): ``(K, H, W)`` boolean masks, those of
+            the record's RLEs (kept to label without decoding again; a
+            tensor stays on its device, where painting happens too).
     """
     record: ImageRecord
-    masks: np.ndarray
+    masks: Union[np.ndarray, Tensor]
 
 
 class BaseAnnotator(metaclass=ABCMeta):

@@ -95,7 +95,9 @@ def untrained_note(random_init: str) -> str:
 def build_run_sam(model_type: Optional[str] = None,
                   checkpoint: Optional[str] = None,
                   random_init: Optional[str] = None,
-                  device: Union[str, torch.device] = 'cpu'
+                  device: Union[str, torch.device] = 'cpu',
+                  precision: Optional[str] = None,
+                  compile: Optional[bool] = None
                   ) -> Tuple[nn.Module, Dict[str, Any]]:
     """The SAM of an annotation run and its manifest record.
 
@@ -106,23 +108,34 @@ def build_run_sam(model_type: Optional[str] = None,
         random_init (str, optional): One of :data:`RANDOM_INIT_CHOICES`:
             an UNTRAINED SAM instead of ``checkpoint``.
         device (str | torch.device): Device.
+        precision (str, optional): 'exact' (default: as segment_anything)
+            or 'fast' (:mod:`.fast_sam`).
+        compile (bool, optional): ``torch.compile`` the fast tier's image
+            encoder.
 
     Returns:
         tuple[nn.Module, dict]: SAM in eval mode and ``{'model_type',
-        'checkpoint'[, 'note']}``.
+        'checkpoint'[, 'note'][, 'precision', 'compile']}``.
     """
+    from .fast_sam import precision_record, use_fast_image_encoder
     model_type = model_type or DEFAULT_SAM_MODEL_TYPE
+    tier = precision_record(precision or 'exact', bool(compile))
     if random_init is None:
-        return build_sam(model_type, checkpoint, device), dict(
-            model_type=model_type, checkpoint=checkpoint)
-    if random_init not in RANDOM_INIT_CHOICES:
+        sam = build_sam(model_type, checkpoint, device)
+        record = dict(model_type=model_type, checkpoint=checkpoint)
+    elif random_init in RANDOM_INIT_CHOICES:
+        sam = build_random_sam(random_init, model_type, RANDOM_INIT_SEED,
+                               device)
+        record = dict(
+            model_type='tiny' if random_init == 'tiny' else model_type,
+            checkpoint=None,
+            note=untrained_note(random_init))
+    else:
         raise ValueError(f'random_init must be one of {RANDOM_INIT_CHOICES}'
                          f', got {random_init!r}.')
-    sam = build_random_sam(random_init, model_type, RANDOM_INIT_SEED, device)
-    return sam, dict(
-        model_type='tiny' if random_init == 'tiny' else model_type,
-        checkpoint=None,
-        note=untrained_note(random_init))
+    if tier:
+        use_fast_image_encoder(sam, tier['compile'])
+    return sam, dict(record, **tier)
 
 
 def build_random_sam(arch: str = 'tiny',
@@ -206,24 +219,31 @@ class SamMasks:
         rles (list[bytes]): COCO RLE counts of each mask (size = image size).
         predicted_iou (np.ndarray): ``(K,)`` float32.
         stability_score (np.ndarray): ``(K,)`` float32.
+        masks (Tensor): ``(K, H, W)`` bool masks on SAM's device.
     """
     rles: List[bytes]
     predicted_iou: np.ndarray
     stability_score: np.ndarray
+    masks: torch.Tensor
 
 
 class SamMaskGenerator:
-    """``SamAutomaticMaskGenerator`` returning COCO RLEs and scores.
+    """SAM's automatic mask generation, returning COCO RLEs, scores and the
+    masks on the device.
+
+    Runs :class:`~mmseg_zsl.annotation.amg.MaskGenerationLoop`, whose
+    outputs are byte-identical to segment_anything's
+    ``SamAutomaticMaskGenerator`` (with ``output_mode='coco_rle'``).
 
     Args:
         sam (nn.Module): A segment_anything ``Sam``.
         **generator_kwargs: Any parameter of ``SamAutomaticMaskGenerator``
-            except ``model`` and ``output_mode`` (fixed to 'coco_rle'); the
-            ones not given keep SAM's defaults.
+            except ``model`` and ``output_mode``; the ones not given keep
+            SAM's defaults.
     """
 
     def __init__(self, sam: nn.Module, **generator_kwargs: Any) -> None:
-        from segment_anything import SamAutomaticMaskGenerator
+        from .amg import MaskGenerationLoop
         defaults = sam_generator_defaults()
         unknown = sorted(set(generator_kwargs) - set(defaults))
         if unknown:
@@ -232,8 +252,7 @@ class SamMaskGenerator:
                 f'{sorted(defaults)} (output_mode is fixed to coco_rle).')
         self.sam = sam
         self.params = {**defaults, **generator_kwargs}
-        self._generator = SamAutomaticMaskGenerator(
-            sam, output_mode='coco_rle', **generator_kwargs)
+        self._loop = MaskGenerationLoop(sam, self.params)
 
     def settings(self) -> Dict[str, Any]:
         """Every generator parameter (JSON-ready) for the manifest."""
@@ -244,14 +263,8 @@ class SamMaskGenerator:
             ]
         return params
 
-    @torch.inference_mode()
     def generate(self, image: np.ndarray) -> SamMasks:
         """Masks of an ``(H, W, 3)`` uint8 RGB image."""
-        records = self._generator.generate(image)
-        rles = [r['segmentation']['counts'] for r in records]
-        return SamMasks(
-            rles=[c.encode() if isinstance(c, str) else c for c in rles],
-            predicted_iou=np.array([r['predicted_iou'] for r in records],
-                                   dtype=np.float32),
-            stability_score=np.array(
-                [r['stability_score'] for r in records], dtype=np.float32))
+        out = self._loop.generate(image)
+        return SamMasks(out.rles, out.predicted_iou, out.stability_score,
+                        out.masks)

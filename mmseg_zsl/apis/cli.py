@@ -124,6 +124,7 @@ def add_label_arguments(parser: argparse.ArgumentParser,
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """SAM, CLIP, GEM, the device and SAM's automatic mask generator."""
+    from mmseg_zsl.annotation.fast_sam import PRECISIONS
     from mmseg_zsl.annotation.sam import RANDOM_INIT_CHOICES, SAM_MODEL_TYPES
     from mmseg_zsl.annotation.zero_shot.preprocess import RESIZE_MODES
     models = parser.add_argument_group('models')
@@ -160,6 +161,17 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         choices=RANDOM_INIT_CHOICES,
         help='UNTRAINED random SAM (and CLIP) of tiny or full size for smoke '
         'tests and demos; labels are meaningless; no checkpoints needed')
+    models.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        help="SAM's tier: exact (default; outputs identical to "
+        "segment_anything's generator) or fast (bf16 image encoder with "
+        'SDPA, larger decoder batches; docs/annotation.md)')
+    models.add_argument(
+        '--compile',
+        action='store_const',
+        const=True,
+        help='torch.compile the fast tier\'s image encoder')
     models.add_argument(
         '--device', help='default: this process\'s GPU if any, else cpu')
     sam = parser.add_argument_group(
@@ -299,7 +311,9 @@ def zero_shot_model_options(args: argparse.Namespace) -> Dict[str, Any]:
                 dict(
                     image_size=args.image_size,
                     resize_mode=args.resize_mode)) or None,
-            random_init=args.random_init))
+            random_init=args.random_init,
+            precision=args.precision,
+            compile=args.compile))
 
 
 def mode_options(args: argparse.Namespace) -> Dict[str, Any]:
@@ -333,7 +347,9 @@ def mode_options(args: argparse.Namespace) -> Dict[str, Any]:
         unassigned_label=args.unassigned_label,
         sam_model_type=args.sam_model_type,
         sam_checkpoint=args.sam_checkpoint,
-        random_init=args.random_init)
+        random_init=args.random_init,
+        precision=args.precision,
+        compile=args.compile)
     if family == 'zero_shot':
         return drop_none(
             dict(

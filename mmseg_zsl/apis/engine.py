@@ -20,17 +20,20 @@ from mmseg_zsl.annotation.base import BaseAnnotator
 from mmseg_zsl.annotation.cache import ImageRecord
 from mmseg_zsl.annotation.output_dir import (CACHE_DIR, LABELS_DIR,
                                              cached_stems, output_paths,
-                                             read_manifest, write_label,
-                                             write_manifest, write_summary)
+                                             read_manifest, write_manifest,
+                                             write_summary)
 from mmseg_zsl.utils.files import image_stem, remove_stale_temp_files
 from .dist import DistInfo, all_gather, broadcast, init_process_group
 from .inputs import (DEFAULT_DATASET_KEY, ImageSource, check_unique_stems,
                      list_images, read_image)
+from .io_threads import ImagePrefetcher, OutputWriter
 from .manifest import build_manifest, check_resume, with_relabel_history
 from .modes import Labeler, get_mode
 from .summary import RunSummary
 
 Summaries = Tuple[RunSummary, RunSummary]
+#: Images read ahead, and outputs queued for the writer thread.
+IO_THREADS = 2
 
 
 def annotate(source: str,
@@ -129,6 +132,14 @@ def relabel(out_dir: str,
                  ] if images else cached_stems(out_dir)
     if images is None:  # no dataset: no default classes
         images = ImageSource(paths=[], kind='cache', location=out_dir)
+    requested = options.get('precision')
+    recorded = manifest.get('models', {}).get('sam', {}).get(
+        'precision', 'exact')
+    if requested is not None and requested != recorded:
+        raise ValueError(
+            f'{out_dir} was annotated with the {recorded!r} tier; caches of '
+            f'the two tiers never mix: relabel it without --precision (or '
+            f'with --precision {recorded}), or annotate another directory.')
     labeler = handler.relabeler(manifest, images, device
                                 or dist.default_device(), **options)
 
@@ -197,7 +208,8 @@ def run_annotation(image_paths: Sequence[str],
                    overwrite: bool = False,
                    dist: Optional[DistInfo] = None,
                    progress: bool = True,
-                   excluded: Sequence[Tuple[str, str]] = ()) -> Summaries:
+                   excluded: Sequence[Tuple[str, str]] = (),
+                   io_threads: int = IO_THREADS) -> Summaries:
     """Annotate images into ``out_dir``: the loop of :func:`annotate`.
 
     Args:
@@ -213,6 +225,8 @@ def run_annotation(image_paths: Sequence[str],
         progress (bool): Show a progress bar. Defaults to True.
         excluded (Sequence[tuple[str, str]]): ``(path, reason)`` of images
             left out by the mode, counted as failed (each rank its shard).
+        io_threads (int): Images read ahead and outputs written behind the
+            loop on threads (:mod:`.io_threads`); 0 does both inline.
 
     Returns:
         tuple[RunSummary, RunSummary]: This rank's and all ranks' summary.
@@ -233,21 +247,30 @@ def run_annotation(image_paths: Sequence[str],
         print(f'annotate: {len(excluded)} images left out ({shown}): '
               f'{excluded[0][1]}; listed as failed in the summary',
               file=sys.stderr, flush=True)
+    # What each image needs: nothing, a label from its cache, or SAM.
+    plan = []
+    for path, stem in items:
+        label_file, cache_file = output_paths(out_dir, stem)
+        has_cache = osp.isfile(cache_file) and not overwrite
+        plan.append((path, label_file, cache_file, 'skip' if has_cache
+                     and osp.isfile(label_file) else
+                     'from_cache' if has_cache else 'annotate'))
     start = time.perf_counter()
-    with _progress(len(items), 'annotate', dist, progress) as bar:
-        for path, stem in items:
-            label_file, cache_file = output_paths(out_dir, stem)
-            has_cache = osp.isfile(cache_file) and not overwrite
-            if has_cache and osp.isfile(label_file):
+    with _progress(len(items), 'annotate', dist, progress) as bar, \
+            ImagePrefetcher([p for p, *_, what in plan if what == 'annotate'],
+                            read_image, io_threads) as reader, \
+            OutputWriter(io_threads) as writer:
+        for path, label_file, cache_file, what in plan:
+            if what == 'skip':
                 summary.skipped += 1
-            elif has_cache:  # killed between cache and label: no SAM needed
+            elif what == 'from_cache':  # killed between cache and label
                 record = ImageRecord.from_file(cache_file)
-                write_label(label_file, labeler(record))
+                writer.submit(None, None, label_file, labeler(record))
                 summary.done += 1
                 summary.num_masks += record.num_masks
             else:
                 try:
-                    image = read_image(path)
+                    image = reader.next(path)
                 except (OSError, ValueError) as error:
                     summary.failed.append([path, str(error)])
                     bar.write(f'annotate: skipped unreadable image {path}: '
@@ -255,8 +278,8 @@ def run_annotation(image_paths: Sequence[str],
                     bar.update()
                     continue
                 result = annotator.annotate(image, path)
-                result.record.save(cache_file)
-                write_label(label_file, labeler(result.record, result.masks))
+                writer.submit(cache_file, result.record, label_file,
+                              labeler(result.record, result.masks))
                 summary.done += 1
                 summary.num_masks += result.record.num_masks
             bar.update()
@@ -280,14 +303,15 @@ def run_relabel(stems: Sequence[str],
         total=len(items),
         untrained_models=bool(manifest.get('untrained_models')))
     start = time.perf_counter()
-    with _progress(len(items), 'relabel', dist, progress) as bar:
+    with _progress(len(items), 'relabel', dist, progress) as bar, \
+            OutputWriter(IO_THREADS) as writer:
         for stem in items:
             label_file, cache_file = output_paths(out_dir, stem)
             if not osp.isfile(cache_file):
                 summary.failed.append([stem, 'no cache: not annotated yet'])
             else:
                 record = ImageRecord.from_file(cache_file)
-                write_label(label_file, labeler(record))
+                writer.submit(None, None, label_file, labeler(record))
                 summary.done += 1
                 summary.num_masks += record.num_masks
             bar.update()

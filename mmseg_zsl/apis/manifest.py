@@ -61,11 +61,34 @@ def normalise_json(value: Any) -> Any:
     return json.loads(json.dumps(value, sort_keys=True))
 
 
+def _differences(old: Any, new: Any, path: str) -> List[str]:
+    """Dotted paths where two JSON values differ, with both values."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [
+            line for key in sorted(set(old) | set(new), key=str)
+            for line in _differences(
+                old.get(key, _ABSENT), new.get(key, _ABSENT),
+                f'{path}.{key}')
+        ]
+    if old == new:
+        return []
+    return [f'{path}: {_shown(old)} there, {_shown(new)} now']
+
+
+_ABSENT = object()
+
+
+def _shown(value: Any) -> str:
+    return 'absent' if value is _ABSENT else json.dumps(value)
+
+
 def cache_differences(old: Dict, new: Dict) -> List[str]:
-    """Cache-defining keys whose values differ between two manifests."""
+    """The cache-defining settings that differ between two manifests, as
+    ``'models.sam.checkpoint: "a.pth" there, "b.pth" now'``."""
     return [
-        key for key in CACHE_KEYS
-        if normalise_json(old.get(key)) != normalise_json(new.get(key))
+        line for key in CACHE_KEYS
+        for line in _differences(
+            normalise_json(old.get(key)), normalise_json(new.get(key)), key)
     ]
 
 
@@ -76,10 +99,10 @@ def check_resume(old: Optional[Dict], new: Dict, out_dir: str) -> None:
     changed = cache_differences(old, new)
     if changed:
         raise ValueError(
-            f'{out_dir} was annotated with different {changed} (see its '
-            f'{MANIFEST_NAME}). Resuming would mix labels of two settings: '
-            'use another output directory, or --overwrite to annotate the '
-            'listed images again.')
+            f'{out_dir} was annotated with other settings ('
+            + '; '.join(changed) + f'; see its {MANIFEST_NAME}). Resuming '
+            'would mix labels of two settings: use another output '
+            'directory, or --overwrite to annotate the listed images again.')
     if normalise_json(old.get('labels')) != normalise_json(new.get('labels')):
         raise ValueError(
             f'{out_dir} was labelled with other classes, prompts, threshold '

@@ -51,3 +51,20 @@ def test_no_masks_and_invalid_labels():
         paint_label_map(np.ones((1, 2, 2), bool), [300], 0)
     with pytest.raises(ValueError, match='unassigned_label'):
         paint_label_map(np.ones((1, 2, 2), bool), [1], 256)
+
+
+@pytest.mark.parametrize('num_masks,chunk', [(0, 2**27), (40, 2**27),
+                                             (300, 50), (300, 2**27)])
+def test_device_painting_equals_the_numpy_painter(num_masks, chunk):
+    """Tensors are painted with torch (on their device): the same map as
+    NumPy's, with ties, unpainted masks, many masks (uint16 ranks) and
+    chunks."""
+    rng = np.random.default_rng(num_masks)
+    masks = rng.random((num_masks, 11, 13)) > 0.7
+    masks[1:3] = masks[0] if num_masks else masks[1:3]  # equal areas
+    labels = rng.integers(-1, 21, num_masks)
+    expected = paint_label_map(masks, labels, 255, chunk_elements=chunk)
+    on_device = paint_label_map(torch.from_numpy(masks), labels, 255,
+                                chunk_elements=chunk)
+    assert on_device.dtype == np.uint8 and on_device.shape == (11, 13)
+    np.testing.assert_array_equal(on_device, expected)

@@ -55,7 +55,9 @@ def manifest(threshold=0.2, points=32):
 def test_resume_checks():
     check_resume(None, manifest(), 'out')
     check_resume(manifest(), manifest(), 'out')
-    with pytest.raises(ValueError, match=r"different \['annotator_settings'"):
+    # the refusal names the setting and both values
+    with pytest.raises(ValueError, match=r'annotator_settings\.sam_generator'
+                       r'\.points_per_side: 32 there, 16 now'):
         check_resume(manifest(), manifest(points=16), 'out')
     with pytest.raises(ValueError, match='--relabel'):
         check_resume(manifest(), manifest(threshold=0.3), 'out')

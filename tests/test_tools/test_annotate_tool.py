@@ -263,7 +263,7 @@ def test_changed_settings_refuse_to_resume(data):
     run(data, out)
     with pytest.raises(ValueError, match='--relabel'):
         run(data, out, threshold='0.3')
-    with pytest.raises(ValueError, match='different'):
+    with pytest.raises(ValueError, match='gem.gem_depth: 7 there, 3 now'):
         run(data, out, '--gem-depth', '3')
 
 

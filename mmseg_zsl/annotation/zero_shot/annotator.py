@@ -1,5 +1,5 @@
 """The zero-shot annotator: SAM segments + GEM dense CLIP features."""
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional
 
 import numpy as np
 import torch
@@ -61,11 +61,9 @@ class ZeroShotAnnotator(BaseAnnotator):
                 vocabulary, clip.encode_text, threshold, unassigned_label)
 
     # ------------------------------------------------------------- stages
-    def segment(self, image: np.ndarray) -> Tuple[SamMasks, np.ndarray]:
-        """SAM masks: the RLEs/scores and the decoded ``(K, H, W)`` masks."""
-        sam_masks = self.mask_generator.generate(image)
-        record = ImageRecord(tuple(image.shape[:2]), sam_masks.rles)
-        return sam_masks, record.decode_masks()
+    def segment(self, image: np.ndarray) -> SamMasks:
+        """SAM masks: the RLEs, scores and ``(K, H, W)`` device masks."""
+        return self.mask_generator.generate(image)
 
     def dense_features(self, image: np.ndarray) -> Tensor:
         """``(D, h, w)`` GEM features of an ``(H, W, 3)`` uint8 image."""
@@ -79,8 +77,21 @@ class ZeroShotAnnotator(BaseAnnotator):
     def annotate(self,
                  image: np.ndarray,
                  image_path: Optional[str] = None) -> AnnotationResult:
-        sam_masks, masks = self.segment(image)
-        features = self.dense_features(image)
+        device = torch.device(self.clip.device)
+        if device.type == 'cuda':
+            # GEM's kernels run on a side stream while the host drives SAM's
+            # decoder batches on the default one.
+            side = torch.cuda.Stream(device)
+            side.wait_stream(torch.cuda.current_stream(device))
+            with torch.cuda.stream(side):
+                features = self.dense_features(image)
+            sam_masks = self.segment(image)
+            torch.cuda.current_stream(device).wait_stream(side)
+            features.record_stream(torch.cuda.current_stream(device))
+        else:
+            sam_masks = self.segment(image)
+            features = self.dense_features(image)
+        masks = sam_masks.masks.to(features.device)
         embeddings = sam_pooling(masks, features)
         record = ImageRecord(
             image_size=tuple(image.shape[:2]),

@@ -83,15 +83,16 @@ class PromptedMode(AnnotationMode):
     Options: ``prompt_file`` (required: a VOC ``Annotations`` folder, a COCO
     instance JSON, or prompt JSON), ``prompt_format`` (guessed if None),
     ``classes`` (default: the dataset's), ``unassigned_label``, the SAM
-    (``sam_model_type``, ``sam_checkpoint``, ``random_init``), the source's
+    (``sam_model_type``, ``sam_checkpoint``, ``random_init``, ``precision``,
+    ``compile``), the source's
     ``skip_difficult`` (VOC) or ``include_crowd`` (COCO), the annotator's
     options of :data:`ANNOTATOR_OPTIONS`, and ``on_missing`` ('skip':
     images without prompts are counted as failed; 'error': stop).
     """
     kinds = PROMPT_KINDS
     options = ('prompt_file', 'prompt_format', 'classes', 'unassigned_label',
-               'sam_model_type', 'sam_checkpoint', 'random_init',
-               'skip_difficult', 'include_crowd',
+               'sam_model_type', 'sam_checkpoint', 'random_init', 'precision',
+               'compile', 'skip_difficult', 'include_crowd',
                'on_missing') + _ANNOTATOR_OPTION_NAMES
 
     def build(self, kind: str, images: ImageSource, device: str,
@@ -128,9 +129,10 @@ class PromptedMode(AnnotationMode):
             DEFAULT_UNASSIGNED_LABEL if unassigned is None else unassigned,
             **drop_none(
                 dict(background_names=options.get('background_names'))))
-        sam, sam_record = build_run_sam(options.get('sam_model_type'),
-                                        options.get('sam_checkpoint'),
-                                        options.get('random_init'), device)
+        sam, sam_record = build_run_sam(
+            options.get('sam_model_type'), options.get('sam_checkpoint'),
+            options.get('random_init'), device, options.get('precision'),
+            options.get('compile'))
         if kind == 'boxes':
             annotator = BoxPromptAnnotator(sam, source, **annotator_options)
         else:

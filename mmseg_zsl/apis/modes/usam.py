@@ -21,7 +21,8 @@ LABELER_OPTIONS = ('checkpoint', 'classes', 'unassigned_label',
                    'confidence_threshold', 'nms_thresh')
 #: Options of SAM and its point grid (fixed by the cache).
 EMBEDDER_OPTIONS = ('sam_model_type', 'sam_checkpoint', 'random_init',
-                    'points_per_side', 'points_per_batch', 'mask_selection')
+                    'precision', 'compile', 'points_per_side',
+                    'points_per_batch', 'mask_selection')
 
 
 def sam_identity(sam_model_type: Optional[str],
@@ -84,7 +85,8 @@ class USamMode(AnnotationMode):
     ``classes`` (default: the dataset's, else background + the
     classifier's), ``unassigned_label``, ``confidence_threshold``,
     ``nms_thresh``, the SAM (``sam_model_type`` (default: the training
-    SAM's), ``sam_checkpoint``, ``random_init``) and its grid
+    SAM's), ``sam_checkpoint``, ``random_init``, ``precision``,
+    ``compile``) and its grid
     (``points_per_side`` (default: training's), ``points_per_batch``,
     ``mask_selection``).
     """
@@ -114,7 +116,9 @@ class USamMode(AnnotationMode):
                 'another SAM do not fit it. Use the same SAM as in training.')
         sam, sam_record = build_run_sam(sam_model_type,
                                         options.get('sam_checkpoint'),
-                                        random_init, device)
+                                        random_init, device,
+                                        options.get('precision'),
+                                        options.get('compile'))
         embedder = build_embedder(
             sam,
             dict(

@@ -8,6 +8,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 from mmseg_zsl.annotation.base import (DEFAULT_BACKGROUND_NAMES,
                                        DEFAULT_UNASSIGNED_LABEL)
+from mmseg_zsl.annotation.fast_sam import FAST_POINTS_PER_BATCH
 from mmseg_zsl.annotation.sam import RANDOM_INIT_SEED, untrained_note
 from mmseg_zsl.annotation.zero_shot.labeler import ZeroShotLabeler
 from mmseg_zsl.annotation.zero_shot.text import (DEFAULT_TEMPLATES,
@@ -33,7 +34,7 @@ LABEL_OPTIONS = ('threshold', 'settings', 'classes', 'templates',
 #: path and download cache of the text tower).
 MODEL_OPTIONS = ('sam_model_type', 'sam_checkpoint', 'sam_generator',
                  'clip_model', 'clip_pretrained', 'clip_cache_dir', 'gem',
-                 'clip_input', 'random_init')
+                 'clip_input', 'random_init', 'precision', 'compile')
 
 
 def build_zero_shot_models(sam_model_type: Optional[str] = None,
@@ -45,7 +46,9 @@ def build_zero_shot_models(sam_model_type: Optional[str] = None,
                            clip_input: Optional[Mapping] = None,
                            random_init: Optional[str] = None,
                            device: str = 'cpu',
-                           clip_cache_dir: Optional[str] = None):
+                           clip_cache_dir: Optional[str] = None,
+                           precision: Optional[str] = None,
+                           compile: Optional[bool] = None):
     """The zero-shot annotator (without labeler) and its model record.
 
     Args:
@@ -68,6 +71,12 @@ def build_zero_shot_models(sam_model_type: Optional[str] = None,
             unless given.
         device (str): Device of the models.
         clip_cache_dir (str, optional): open_clip's download cache.
+        precision (str, optional): SAM's tier: 'exact' (default,
+            byte-identical to segment_anything) or 'fast'
+            (:mod:`~mmseg_zsl.annotation.fast_sam`; decoder batches of
+            256 points unless ``sam_generator`` sets them).
+        compile (bool, optional): ``torch.compile`` the fast tier's SAM
+            image encoder.
 
     Returns:
         tuple[ZeroShotAnnotator, dict]: The annotator and the ``models``
@@ -78,7 +87,11 @@ def build_zero_shot_models(sam_model_type: Optional[str] = None,
                                       build_random_clip, build_run_sam)
     clip_model = clip_model or DEFAULT_CLIP_MODEL
     sam, sam_record = build_run_sam(sam_model_type, sam_checkpoint,
-                                    random_init, device)
+                                    random_init, device, precision, compile)
+    if precision == 'fast':
+        sam_generator = dict(
+            dict(points_per_batch=FAST_POINTS_PER_BATCH),
+            **drop_none(sam_generator))
     if random_init is not None:
         if random_init == 'tiny':
             sam_generator = dict(TINY_INIT_GENERATOR,
@@ -186,8 +199,12 @@ class ZeroShotMode(AnnotationMode):
 
     def relabeler(self, manifest: Dict[str, Any], images: ImageSource,
                   device: str, **options: Any) -> Labeler:
+        """Label settings not given keep the manifest's: its classes and
+        prompts (unless the options or the source's dataset name classes),
+        threshold and unassigned label."""
         self.check_options(options)
-        vocabulary, threshold, unassigned = _label_settings(images, options)
+        vocabulary, threshold, unassigned = _label_settings(
+            images, options, manifest['labels'])
         encoder = build_text_encoder(manifest['models'],
                                      manifest.get('random_init'), device,
                                      options.get('clip_pretrained'),
@@ -198,11 +215,26 @@ class ZeroShotMode(AnnotationMode):
             if unassigned is None else unassigned)
 
 
-def _label_settings(images: ImageSource, options: Dict[str, Any]
+def _label_settings(images: ImageSource,
+                    options: Dict[str, Any],
+                    recorded: Optional[Dict[str, Any]] = None
                     ) -> Tuple[ClassVocabulary, Any, Optional[int]]:
     """Vocabulary, threshold and unassigned label (None: not given) from
-    the options and a settings file."""
+    the options, a settings file and, for a relabel, the ``recorded`` label
+    settings of the manifest."""
     labels = drop_none({k: options.get(k) for k in LABEL_OPTIONS})
+    if recorded is not None and 'settings' not in labels:
+        labels.setdefault('threshold', recorded['threshold'])
+        if not set(labels) & {'classes', 'templates', 'class_prompts',
+                              'background_names'} \
+                and not images.classes:  # nothing new: the recorded prompts
+            return ClassVocabulary(
+                recorded['classes'], recorded['display_names'],
+                recorded['text_class_ids'], recorded['prompts'],
+                recorded['templates']), labels['threshold'], labels.get(
+                    'unassigned_label')
+        if 'classes' not in labels and not images.classes:
+            labels['classes'] = recorded['classes']
     settings = labels.pop('settings', None)
     display_names = None
     if settings is not None:

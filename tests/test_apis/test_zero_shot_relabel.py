@@ -1,0 +1,40 @@
+"""A zero-shot relabel keeps the manifest's label settings it is not
+given: the same prompts and threshold give the same labels."""
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from mmseg_zsl.apis import annotate, relabel
+
+
+@pytest.mark.e2e
+def test_relabel_keeps_what_it_is_not_given(tmp_path):
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    for index in range(2):
+        cv2.imwrite(str(folder / f'img{index}.png'),
+                    rng.integers(0, 255, (40, 56, 3), dtype=np.uint8))
+    out = str(tmp_path / 'out')
+    annotate(str(folder), out, classes=['background', 'cat', 'tv monitor'],
+             templates=['a photo of a {}.', 'a {}.'], threshold=-1.0,
+             random_init='tiny', device='cpu', progress=False)
+
+    def labels():
+        return {n: open(os.path.join(out, 'labels', n), 'rb').read()
+                for n in sorted(os.listdir(os.path.join(out, 'labels')))}
+
+    before = labels()
+    assert any((cv2.imread(os.path.join(out, 'labels', name),
+                           cv2.IMREAD_UNCHANGED) > 0).any() for name in before)
+    relabel(out, progress=False)  # nothing new: the same files
+    assert labels() == before
+    relabel(out, threshold=1.0, progress=False)  # nothing passes 1.0
+    for name in before:
+        label = cv2.imread(os.path.join(out, 'labels', name),
+                           cv2.IMREAD_UNCHANGED)
+        assert (label == 0).all()
+    relabel(out, threshold=-1.0, progress=False)
+    assert labels() == before
