@@ -10,7 +10,7 @@ from .utils import apply_compat_patches
 
 apply_compat_patches()
 
-from . import datasets, models  # noqa: E402,F401  (register into mmseg)
+from . import datasets, engine, models  # noqa: E402,F401  (register)
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

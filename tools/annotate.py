@@ -30,10 +30,11 @@ from mmseg_zsl.apis.cli import (add_input_arguments, add_label_arguments,
                                 add_model_arguments, add_prompted_arguments,
                                 add_usam_arguments, mode_options)
 from mmseg_zsl.utils import exit_distributed_run
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Pseudo labels of a dataset\'s images: zero-shot SAM + '
         'CLIP/GEM (the paper), SAM prompted by weak annotations, or U-SAM; '
         'cached and resumable. Flags left unset keep the library defaults.')
@@ -112,5 +113,5 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, resumable=True)
     exit_distributed_run()

@@ -42,10 +42,12 @@ import mmseg_zsl  # noqa: E402,F401 isort: skip  (compat patches)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     from mmseg_zsl.annotation.sam import RANDOM_INIT_CHOICES, SAM_MODEL_TYPES
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Zero-shot annotation speed of the exact tier (and the '
         'stock generator, the fast tier) on the same images.')
     parser.add_argument('--num-images', type=int, default=4)
@@ -286,4 +288,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

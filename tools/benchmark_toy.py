@@ -35,10 +35,11 @@ from mmseg_zsl.toy_world.benchmark import (RUN_FIELDS, append_result,
 from mmseg_zsl.toy_world.experiment import (METHOD_CONFIGS, ToyRun, splits_dir,
                                             train_and_test)
 from mmseg_zsl.toy_world.plots import plot_miou_vs_labeled
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Seeded comparison of the four modes on the toy world.')
     parser.add_argument('--out-dir', default='work_dirs/benchmark_toy')
     parser.add_argument('--methods', nargs='+', default=list(METHOD_CONFIGS),
@@ -152,4 +153,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, resumable=True)

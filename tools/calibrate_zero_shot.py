@@ -33,10 +33,11 @@ from mmseg_zsl.apis.calibrate import calibrate_zero_shot
 from mmseg_zsl.apis.cli import (add_input_arguments, add_label_arguments,
                                 add_model_arguments, zero_shot_model_options)
 from mmseg_zsl.utils import exit_distributed_run
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Calibrate the zero-shot labeller (threshold, prompts) '
         'on labelled images and write settings for tools/annotate.py.',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -160,5 +161,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, resumable=True)
     exit_distributed_run()

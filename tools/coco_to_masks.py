@@ -19,10 +19,11 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches)
 from mmseg_zsl.datasets.coco_masks import convert_coco_to_masks  # noqa: E402
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='COCO instance JSON -> 81-class label PNGs.')
     parser.add_argument('ann_file', help='instances_{train,val}2017.json')
     parser.add_argument('out_dir', help='output directory of <stem>.png')
@@ -52,4 +53,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, resumable=True)

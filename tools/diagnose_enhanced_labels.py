@@ -28,13 +28,14 @@ from mmseg_zsl.models.segmentors.enhanced_label_quality import \
     diagnose_enhanced_labels  # noqa: E402
 from mmseg_zsl.models.segmentors.semi_train_cfg import \
     resolve_semi_train_cfg  # noqa: E402
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 COLUMNS = ('model_miou', 'zero_shot_miou', 'enhanced_miou', 'confident',
            'changed', 'changed_model_right', 'changed_zero_shot_right')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='mIoU of a checkpoint\'s enhanced labels (mode zsl) '
         'against the zero-shot labels, on images with ground truth.')
     parser.add_argument('config', help='training config')
@@ -96,4 +97,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -19,10 +19,11 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='mIoU of pseudo labels against ground-truth label PNGs.')
     parser.add_argument(
         'pred_dir',
@@ -55,8 +56,14 @@ def read_label(path: str):
     import mmcv
     with open(path, 'rb') as file:
         content = file.read()
-    return mmcv.imfrombytes(content, flag='unchanged',
-                            backend='pillow').squeeze()
+    label = mmcv.imfrombytes(content, flag='unchanged',
+                             backend='pillow').squeeze()
+    if label.ndim != 2:
+        raise ValueError(
+            f'{path} is a {label.shape[-1]}-channel image, not a label map: '
+            'labels are single-channel PNGs of class indices (mode L or P, '
+            'as tools/annotate.py writes them).')
+    return label
 
 
 def main(argv=None) -> dict:
@@ -97,12 +104,17 @@ def main(argv=None) -> dict:
             f'No label in {label_dir} has a ground truth '
             f'{args.gt_dir}/<stem>{args.gt_suffix}.')
     totals = [torch.zeros(num_classes, dtype=torch.float64) for _ in range(4)]
+    outside = {}  # label file -> values that are no class and no ignore
     for stem in stems:
         pred = read_label(osp.join(label_dir, stem + '.png'))
         gt = read_label(osp.join(args.gt_dir, stem + args.gt_suffix))
         if pred.shape != gt.shape:
             raise ValueError(f'{stem}: pseudo label {pred.shape} and ground '
                              f'truth {gt.shape} differ in size.')
+        values = np.unique(pred)
+        bad = values[(values >= num_classes) & (values != args.ignore_index)]
+        if len(bad):
+            outside[stem] = bad.tolist()
         areas = IoUMetric.intersect_and_union(
             torch.from_numpy(pred.astype(np.int64)),
             torch.from_numpy(gt.astype(np.int64)), num_classes,
@@ -135,6 +147,14 @@ def main(argv=None) -> dict:
     print(f"mIoU {results['mIoU']:.2f}, aAcc {results['aAcc']:.2f} over "
           f'{len(stems)} images ({len(missing)} labels without ground truth '
           'skipped)')
+    if outside:
+        shown = ', '.join(f'{s}: {v}' for s, v in list(outside.items())[:3])
+        results['labels_outside_classes'] = outside
+        print(f'WARNING: {len(outside)} label files hold values outside the '
+              f'{num_classes} classes (0..{num_classes - 1}, '
+              f'{args.ignore_index} = ignore), counted as misses: {shown}'
+              f'{", ..." if len(outside) > 3 else ""}. Were they made with '
+              'another class list?', flush=True)
     if args.instances:
         from mmseg_zsl.apis import evaluate_usam_masks
         is_json = args.instances.endswith('.json')
@@ -151,4 +171,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

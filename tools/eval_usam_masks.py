@@ -23,10 +23,11 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Mask mAP (default mAP@50) of a U-SAM annotation.')
     parser.add_argument('out_dir', help='U-SAM annotation output directory')
     truth = parser.add_mutually_exclusive_group(required=True)
@@ -78,4 +79,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

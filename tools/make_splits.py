@@ -30,10 +30,11 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches)
 from mmseg_zsl.datasets import split_files  # noqa: E402
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Write labeled/unlabeled split files (UniMatch format).')
     parser.add_argument(
         '--train-list',
@@ -118,4 +119,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -13,10 +13,11 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches first)
 from mmseg_zsl.toy_world import generate_toy_world  # noqa: E402
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Generate the toy shapes world (deterministic: the same '
         'options give byte-identical files).')
     parser.add_argument('out_dir', help='destination directory')
@@ -94,4 +95,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

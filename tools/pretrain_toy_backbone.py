@@ -24,10 +24,11 @@ import torch  # noqa: E402
 
 from mmseg_zsl.toy_world.pretraining import TOY_MODEL_CONFIG  # noqa: E402
 from mmseg_zsl.toy_world.pretraining import pretrain_backbone  # noqa: E402
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Pretrain the toy backbone on the source world '
         '(deterministic for a seed on one machine; resumable).')
     parser.add_argument('--out', required=True,
@@ -97,4 +98,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, resumable=True)

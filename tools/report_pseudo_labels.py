@@ -21,10 +21,11 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
 from mmseg_zsl import visualization  # noqa: E402
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Draw sheets, charts and an HTML index of pseudo labels '
         '(and score them when ground truth is given).')
     parser.add_argument('pseudo_dir', help='directory of <stem>.png labels')
@@ -100,4 +101,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

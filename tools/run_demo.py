@@ -37,12 +37,13 @@ from mmseg_zsl.toy_world.experiment import (METHOD_CONFIGS, ToyRun,
                                             train_and_test)
 from mmseg_zsl.toy_world.plots import (plot_miou_vs_labeled,
                                        plot_prediction_grid)
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 METHODS = ('supervised', 'pseudo', 'unimatch', 'zsl')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Run the whole workflow on the toy world (CPU, minutes).')
     parser.add_argument('--out-dir', default='demo_out')
     parser.add_argument(
@@ -72,7 +73,7 @@ def step(title: str) -> None:
     print(f'\n=== {title}', flush=True)
 
 
-def run_tool(*args: str) -> str:
+def run_script(*args: str) -> str:
     """Run a tool of this repository; echo and return its stdout."""
     print('$ python ' + ' '.join(args), flush=True)
     result = subprocess.run([sys.executable] + list(args),
@@ -100,11 +101,11 @@ def annotate_untrained(world: str, out_dir: str, num_images: int) -> None:
     annotation = osp.join(out_dir, 'zero_shot_untrained')
     # Random weights predict random IoU/stability scores: SAM's filters are
     # switched off so the step has segments to label.
-    text = run_tool('tools/annotate.py', split, annotation, '--data-root',
-                    world, '--classes', 'ToyShapesDataset', '--threshold',
-                    '0.0', '--random-init', 'tiny', '--points-per-side', '8',
-                    '--pred-iou-thresh', '0', '--stability-score-thresh',
-                    '0', '--no-progress')
+    text = run_script('tools/annotate.py', split, annotation, '--data-root',
+                      world, '--classes', 'ToyShapesDataset', '--threshold',
+                      '0.0', '--random-init', 'tiny', '--points-per-side', '8',
+                      '--pred-iou-thresh', '0', '--stability-score-thresh',
+                      '0', '--no-progress')
     print(last_lines(text, 3))
     print(f'outputs: {annotation}/labels/*.png, cache/*.npz, manifest.json '
           '(UNTRAINED models: these labels are meaningless)')
@@ -114,10 +115,11 @@ def simulate_and_score(world: str, out_dir: str, quality: float,
                        seed: int) -> str:
     """Simulated pseudo labels of the training images, and their mIoU."""
     pseudo = osp.join(out_dir, f'pseudo_labels_q{quality:g}')
-    run_tool('tools/simulate_pseudo_labels.py', world, pseudo, '--quality',
-             str(quality), '--seed', str(seed), '--no-progress')
-    text = run_tool('tools/eval_pseudo_labels.py', pseudo,
-                    osp.join(world, 'masks'), '--classes', 'ToyShapesDataset')
+    run_script('tools/simulate_pseudo_labels.py', world, pseudo, '--quality',
+               str(quality), '--seed', str(seed), '--no-progress')
+    text = run_script('tools/eval_pseudo_labels.py', pseudo,
+                      osp.join(world, 'masks'), '--classes',
+                      'ToyShapesDataset')
     print(last_lines(text, 8))
     return pseudo
 
@@ -134,8 +136,8 @@ def save_figure(world: str, out_dir: str, results, quality: float,
     split = osp.join(out_dir, 'figure_split.txt')
     with open(split, 'w') as f:
         f.writelines(f'images/{s}.png masks/{s}.png\n' for s in stems)
-    run_tool('tools/simulate_pseudo_labels.py', world, shown, '--quality',
-             str(quality), '--split-file', split, '--no-progress')
+    run_script('tools/simulate_pseudo_labels.py', world, shown, '--quality',
+               str(quality), '--split-file', split, '--no-progress')
     from PIL import Image
     rows = []
     for stem in stems:
@@ -176,8 +178,8 @@ def main(argv=None) -> None:
                         ('--num-val', args.num_val)):
         if value is not None:
             world_args += [flag, str(value)]
-    print(last_lines(run_tool('tools/make_toy_world.py', world,
-                              '--no-progress', *world_args), 1))
+    print(last_lines(run_script('tools/make_toy_world.py', world,
+                                '--no-progress', *world_args), 1))
     step('2/5 zero-shot annotation with UNTRAINED tiny SAM + CLIP')
     annotate_untrained(world, out_dir, args.annotate_images)
     step(f'3/5 simulated zero-shot pseudo labels (quality {args.quality})')
@@ -235,4 +237,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -16,10 +16,11 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Scribble PNGs -> prompt JSON (one scribble per '
         'connected stroke of a class).')
     parser.add_argument('png_dir', help='folder of <image stem>.png')
@@ -74,4 +75,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

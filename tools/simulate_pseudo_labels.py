@@ -17,6 +17,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches first)
 from mmseg_zsl import toy_world  # noqa: E402
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 RATE_FLAGS = tuple(toy_world.QUALITY_SLOPES) + (
     'small_area_frac', 'confusion_bias', 'dilate_prob')
@@ -24,7 +25,7 @@ INT_FLAGS = ('min_boundary_px', 'max_boundary_px', 'background_segments')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Write simulated zero-shot pseudo labels '
         '(OUT_DIR/<stem>.png) whose errors are per segment: wrong classes, '
         'missed and lost objects, boundary spill / erosion, background '
@@ -105,4 +106,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

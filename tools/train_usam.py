@@ -26,12 +26,13 @@ from mmseg_zsl.annotation.sam import RANDOM_INIT_CHOICES  # noqa: E402
 from mmseg_zsl.annotation.sam import SAM_MODEL_TYPES
 from mmseg_zsl.annotation.usam.tokens import MASK_SELECTIONS  # noqa: E402
 from mmseg_zsl.apis import usam_training  # noqa: E402
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 UNC_REDUCTIONS = ('mean', 'sum')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ToolArgumentParser(
         description='Train the U-SAM mask classifier (teacher, then '
         'student) from single-object example images per class. Flags left '
         'unset keep the library defaults.')
@@ -153,4 +154,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, resumable=True)

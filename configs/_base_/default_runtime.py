@@ -15,3 +15,6 @@ load_from = None
 resume = False
 
 tta_model = dict(type='SegTTAModel')
+# Every training iteration seeded from (seed, iteration, rank): a resumed run
+# equals the uninterrupted one (docs/training.md, "Resume").
+custom_hooks = [dict(type='IterationSeedHook')]

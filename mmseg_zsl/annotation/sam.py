@@ -6,6 +6,7 @@ parameters a user set and read the effective values back from that signature
 (:func:`sam_generator_defaults`) for the manifest.
 """
 import inspect
+import math
 import os.path as osp
 from dataclasses import dataclass
 from functools import partial
@@ -56,6 +57,46 @@ def sam_generator_defaults() -> Dict[str, Any]:
         name: param.default
         for name, param in params.items() if name not in _FIXED_GENERATOR_ARGS
     }
+
+
+#: Ranges of SamAutomaticMaskGenerator's number parameters: (low, high,
+#: integer); SAM divides by or loops over them, so a value outside fails
+#: deep inside segment_anything.
+_GENERATOR_RANGES = dict(
+    points_per_side=(1, None, True),
+    points_per_batch=(1, None, True),
+    pred_iou_thresh=(0.0, 1.0, False),
+    stability_score_thresh=(0.0, 1.0, False),
+    stability_score_offset=(0.0, None, False),
+    box_nms_thresh=(0.0, 1.0, False),
+    crop_n_layers=(0, None, True),
+    crop_nms_thresh=(0.0, 1.0, False),
+    crop_overlap_ratio=(0.0, 1.0, False),
+    crop_n_points_downscale_factor=(1, None, True),
+    min_mask_region_area=(0, None, False))
+
+
+def check_generator_params(params: Dict[str, Any]) -> None:
+    """Raise on a generator parameter out of its range, naming its flag."""
+    for name, (low, high, integer) in _GENERATOR_RANGES.items():
+        value = params.get(name)
+        if value is None and name == 'points_per_side':
+            continue  # explicit point_grids instead
+        kind = 'an integer' if integer else 'a number'
+        valid = (isinstance(value, int) if integer else isinstance(
+            value, (int, float))) and not isinstance(value, bool) \
+            and math.isfinite(value) and value >= low and (
+                high is None or value <= high)
+        if not valid:
+            bounds = f'>= {low}' if high is None else f'in [{low}, {high}]'
+            raise ValueError(
+                f'SAM generator parameter {name} (--'
+                f'{name.replace("_", "-")}) must be {kind} {bounds}, got '
+                f'{value!r}.')
+    no_grid = params.get('point_grids') is None
+    if (params.get('points_per_side') is None) == no_grid:
+        raise ValueError('Give exactly one of points_per_side and '
+                         'point_grids.')
 
 
 def build_sam(model_type: str,
@@ -252,6 +293,7 @@ class SamMaskGenerator:
                 f'{sorted(defaults)} (output_mode is fixed to coco_rle).')
         self.sam = sam
         self.params = {**defaults, **generator_kwargs}
+        check_generator_params(self.params)
         self._loop = MaskGenerationLoop(sam, self.params)
 
     def settings(self) -> Dict[str, Any]:

@@ -9,6 +9,7 @@ keep the library defaults.
 """
 import argparse
 import json
+import math
 import os.path as osp
 from typing import Any, Dict
 
@@ -41,32 +42,48 @@ def sam_generator_flags() -> dict:
     }
 
 
-def parse_threshold(value: str):
-    """A number, or a JSON file: a number or ``{class name: threshold}``."""
+def _finite(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(
+            f'{where}: thresholds are finite numbers (a cosine similarity, '
+            f'e.g. 0.2); got {value!r}.')
+    return float(value)
+
+
+def _read_json(path: str) -> Any:
+    if not osp.isfile(path):
+        raise argparse.ArgumentTypeError(f'{path!r} does not exist.')
     try:
-        return float(value)
+        with open(path, encoding='utf-8') as file:
+            return json.load(file)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(
+            f'{path} is not valid JSON: {error}') from None
+
+
+def parse_threshold(value: str):
+    """A finite number, or a JSON file: a number or ``{class name:
+    threshold}``."""
+    try:
+        number = float(value)
     except ValueError:
-        pass
+        number = None
+    if number is not None:
+        return _finite(number, '--threshold')
     if not osp.isfile(value):
         raise argparse.ArgumentTypeError(
             f'{value!r} is neither a number nor a JSON file of thresholds '
             "({\"default\": 0.2, \"cat\": 0.25})")
-    with open(value, encoding='utf-8') as file:
-        loaded = json.load(file)
-    if isinstance(loaded, (int, float)):
-        return float(loaded)
-    if not isinstance(loaded, dict):
-        raise argparse.ArgumentTypeError(
-            f'{value}: expected a number or an object mapping class names '
-            'to thresholds.')
-    return {str(k): float(v) for k, v in loaded.items()}
+    loaded = _read_json(value)
+    if isinstance(loaded, dict):
+        return {str(k): _finite(v, f'{value} ({k})')
+                for k, v in loaded.items()}
+    return _finite(loaded, value)
 
 
 def load_class_prompts(path: str) -> dict:
-    if not osp.isfile(path):
-        raise argparse.ArgumentTypeError(f'{path!r} does not exist.')
-    with open(path, encoding='utf-8') as file:
-        loaded = json.load(file)
+    loaded = _read_json(path)
     if not isinstance(loaded, dict) or not all(
             isinstance(v, list) for v in loaded.values()):
         raise argparse.ArgumentTypeError(

@@ -19,7 +19,8 @@ from tqdm import tqdm
 from mmseg_zsl.annotation.base import BaseAnnotator
 from mmseg_zsl.annotation.cache import ImageRecord
 from mmseg_zsl.annotation.output_dir import (CACHE_DIR, LABELS_DIR,
-                                             cached_stems, output_paths,
+                                             cache_problem, cached_stems,
+                                             label_problem, output_paths,
                                              read_manifest, write_manifest,
                                              write_summary)
 from mmseg_zsl.utils.files import image_stem, remove_stale_temp_files
@@ -27,7 +28,8 @@ from .dist import DistInfo, all_gather, broadcast, init_process_group
 from .inputs import (DEFAULT_DATASET_KEY, ImageSource, check_unique_stems,
                      list_images, read_image)
 from .io_threads import ImagePrefetcher, OutputWriter
-from .manifest import build_manifest, check_resume, with_relabel_history
+from .manifest import (build_manifest, cache_differences, check_resume,
+                       with_relabel_history)
 from .modes import Labeler, get_mode
 from .summary import RunSummary
 
@@ -77,6 +79,8 @@ def annotate(source: str,
     def make_manifest(old: Optional[Dict]) -> Dict:
         if not overwrite:
             check_resume(old, manifest, out_dir)
+        elif old is not None and cache_differences(old, manifest):
+            _check_overwrite_covers(out_dir, images.paths)
         return manifest
 
     excluded = dict(setup.excluded)
@@ -84,6 +88,19 @@ def annotate(source: str,
                           out_dir, setup.annotator, setup.labeler,
                           make_manifest, overwrite, dist, progress,
                           excluded=setup.excluded)
+
+
+def _check_overwrite_covers(out_dir: str, paths: Sequence[str]) -> None:
+    """An ``--overwrite`` with other settings must redo every cached image:
+    the manifest names one setting for the whole directory."""
+    kept = sorted(set(cached_stems(out_dir)) - {image_stem(p) for p in paths})
+    if kept:
+        raise ValueError(
+            f'{out_dir} holds {len(kept)} images annotated with other '
+            f'settings that this --overwrite run does not cover (e.g. '
+            f'{kept[0]}); its manifest would then claim the new settings for '
+            'them too. Give an input with every one of its images, use '
+            'another output directory, or delete this one.')
 
 
 def relabel(out_dir: str,
@@ -247,14 +264,9 @@ def run_annotation(image_paths: Sequence[str],
         print(f'annotate: {len(excluded)} images left out ({shown}): '
               f'{excluded[0][1]}; listed as failed in the summary',
               file=sys.stderr, flush=True)
-    # What each image needs: nothing, a label from its cache, or SAM.
-    plan = []
-    for path, stem in items:
-        label_file, cache_file = output_paths(out_dir, stem)
-        has_cache = osp.isfile(cache_file) and not overwrite
-        plan.append((path, label_file, cache_file, 'skip' if has_cache
-                     and osp.isfile(label_file) else
-                     'from_cache' if has_cache else 'annotate'))
+    plan = [(path, *output_paths(out_dir, stem),
+             _needs(path, *output_paths(out_dir, stem), overwrite))
+            for path, stem in items]
     start = time.perf_counter()
     with _progress(len(items), 'annotate', dist, progress) as bar, \
             ImagePrefetcher([p for p, *_, what in plan if what == 'annotate'],
@@ -287,6 +299,28 @@ def run_annotation(image_paths: Sequence[str],
     return summary, _finish(out_dir, summary, dist)
 
 
+def _needs(path: str, label_file: str, cache_file: str,
+           overwrite: bool) -> str:
+    """What an image needs: 'skip' (done), 'from_cache' (its label) or
+    'annotate'. Resume checks what it would skip; broken files are redone
+    and named."""
+    if overwrite or not osp.isfile(cache_file):
+        return 'annotate'
+    problem = cache_problem(cache_file)
+    if problem is not None:
+        print(f'annotate: {path}: {problem}; annotating it again',
+              file=sys.stderr, flush=True)
+        return 'annotate'
+    if not osp.isfile(label_file):
+        return 'from_cache'  # killed between cache and label
+    problem = label_problem(label_file, cache_file)
+    if problem is None:
+        return 'skip'
+    print(f'annotate: {path}: {problem}; labelling it again from its cache',
+          file=sys.stderr, flush=True)
+    return 'from_cache'
+
+
 def run_relabel(stems: Sequence[str],
                 out_dir: str,
                 labeler: Labeler,
@@ -307,8 +341,10 @@ def run_relabel(stems: Sequence[str],
             OutputWriter(IO_THREADS) as writer:
         for stem in items:
             label_file, cache_file = output_paths(out_dir, stem)
-            if not osp.isfile(cache_file):
-                summary.failed.append([stem, 'no cache: not annotated yet'])
+            problem = 'no cache: not annotated yet' if not osp.isfile(
+                cache_file) else cache_problem(cache_file)
+            if problem is not None:
+                summary.failed.append([stem, problem])
             else:
                 record = ImageRecord.from_file(cache_file)
                 writer.submit(None, None, label_file, labeler(record))

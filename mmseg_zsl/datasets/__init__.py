@@ -2,12 +2,12 @@
 from .coco81_dataset import COCO81Dataset
 from .pascal_voc_split_dataset import PascalVOCSplitDataset
 from .semi_seg_dataset import SemiSegDataset
-from .semi_seg_sampler import SemiSegSampler
+from .semi_seg_sampler import SeededIndex, SemiSegSampler
 from .split_file_seg_dataset import SplitFileSegDataset
 from .toy_shapes_dataset import ToyShapesDataset
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
     'COCO81Dataset', 'PascalVOCSplitDataset', 'SemiSegDataset',
-    'SemiSegSampler', 'SplitFileSegDataset', 'ToyShapesDataset'
+    'SeededIndex', 'SemiSegSampler', 'SplitFileSegDataset', 'ToyShapesDataset'
 ]

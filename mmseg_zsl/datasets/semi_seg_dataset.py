@@ -1,7 +1,9 @@
-from typing import List, Optional, Union
+from typing import Any, List, Optional, Union
 
 from mmengine.dataset import BaseDataset, ConcatDataset
 from mmseg.registry import DATASETS
+
+from mmseg_zsl.utils import seed_everything
 
 
 @DATASETS.register_module()
@@ -14,6 +16,11 @@ class SemiSegDataset(ConcatDataset):
     ``ConcatDataset(datasets=[...])``, the two parts are named keys, so a
     config that inherits can change one of them by dict merge, e.g.
     ``train_dataloader = dict(dataset=dict(labeled=dict(ann_file=...)))``.
+
+    An index that carries a seed (:class:`SeededIndex`, what
+    :class:`SemiSegSampler` yields) seeds Python's, NumPy's and torch's
+    global RNGs before its sample is loaded, so the random transforms draw
+    the same values whenever and wherever the sample is loaded.
 
     Args:
         labeled (dict | BaseDataset): The labeled dataset (its pipeline packs
@@ -39,6 +46,12 @@ class SemiSegDataset(ConcatDataset):
         ]
         super().__init__(
             datasets=datasets, lazy_init=lazy_init, ignore_keys=ignore_keys)
+
+    def __getitem__(self, idx: int) -> Any:
+        seed = getattr(idx, 'seed', None)
+        if seed is not None:
+            seed_everything(seed)
+        return super().__getitem__(idx)
 
     @property
     def labeled(self) -> BaseDataset:

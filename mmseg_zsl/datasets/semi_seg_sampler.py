@@ -6,6 +6,26 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from mmseg.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
+from mmseg_zsl.utils import derive_seed
+
+
+class SeededIndex(int):
+    """A dataset index that carries the seed of its draw.
+
+    :class:`SemiSegSampler` yields these; :class:`SemiSegDataset` seeds the
+    global RNGs with ``seed`` before running the pipeline, so a sample's
+    augmentation is a function of (sampler seed, epoch, rank, position), not
+    of what the process drew before (which a resumed run cannot restore).
+    Being an ``int``, it works wherever a plain index does.
+    """
+
+    seed: Optional[int]
+
+    def __new__(cls, index: int, seed: Optional[int] = None) -> 'SeededIndex':
+        value = super().__new__(cls, index)
+        value.seed = seed
+        return value
+
 
 @DATA_SAMPLERS.register_module()
 class SemiSegSampler(Sampler):
@@ -112,12 +132,18 @@ class SemiSegSampler(Sampler):
         labeled = labeled[self.rank:total_labeled:self.world_size]
 
         offset = self.labeled_size  # unlabeled indices follow the labeled
+        indices: List[int] = []
         for b in range(self.num_batches):
-            yield from labeled[b * self.num_labeled:(b + 1) *
+            indices += labeled[b * self.num_labeled:(b + 1) *
                                self.num_labeled]
-            for index in unlabeled[b * self.num_unlabeled:(b + 1) *
-                                   self.num_unlabeled]:
-                yield offset + index
+            indices += [
+                offset + index for index in
+                unlabeled[b * self.num_unlabeled:(b + 1) * self.num_unlabeled]
+            ]
+        for position, index in enumerate(indices):
+            yield SeededIndex(
+                index,
+                derive_seed((self.seed, self.epoch, self.rank, position)))
 
     def __len__(self) -> int:
         """Number of indices this rank yields per epoch."""

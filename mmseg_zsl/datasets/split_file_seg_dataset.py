@@ -67,8 +67,9 @@ class SplitFileSegDataset(BaseSegDataset):
 
         Returns:
             list[dict]: One data info per sample with ``img_path``,
-            ``seg_map_path``, ``pseudo_label_path``, ``label_map``,
-            ``reduce_zero_label`` and ``seg_fields``.
+            ``seg_map_path``, ``pseudo_label_path``,
+            ``pseudo_label_classes`` (the dataset's class names),
+            ``label_map``, ``reduce_zero_label`` and ``seg_fields``.
         """
         if not self.ann_file:
             data_list = super().load_data_list()
@@ -77,9 +78,12 @@ class SplitFileSegDataset(BaseSegDataset):
                 self._entry_to_info(entry.img, entry.seg_map)
                 for entry in read_split_file(self.ann_file)
             ]
+        classes = tuple(self.metainfo['classes'])
         for info in data_list:
             info['pseudo_label_path'] = self._pseudo_label_path(
                 info['img_path'])
+            # ZeroShotPseudoLabel checks the labels against them
+            info['pseudo_label_classes'] = classes
         return data_list
 
     def _entry_to_info(self, img: str, seg_map: Optional[str]) -> dict:

@@ -5,9 +5,11 @@ from .files import (atomic_write, atomic_write_bytes, atomic_write_text,
                     image_stem, remove_stale_temp_files)
 from .options import drop_none
 from .palette import voc_palette
+from .seeding import derive_seed, seed_everything
 
 __all__ = [
     'apply_compat_patches', 'exit_distributed_run', 'setup_cpu_distributed',
     'atomic_write', 'atomic_write_bytes', 'atomic_write_text', 'image_stem',
-    'remove_stale_temp_files', 'drop_none', 'voc_palette'
+    'remove_stale_temp_files', 'drop_none', 'voc_palette', 'derive_seed',
+    'seed_everything'
 ]

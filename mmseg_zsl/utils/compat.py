@@ -4,13 +4,19 @@
 are imported (configs load the package through ``custom_imports``, and every
 tool imports it first), so users never meet these problems:
 
-1. torch >= 2.6 defaults ``torch.load`` to ``weights_only=True``. mmengine
-   0.10.7 calls ``torch.load`` without the argument, so resuming a run and
-   ``tools/test.py`` fail on mmengine's own checkpoints (``Unsupported
-   global: ... HistoryBuffer``). Fixed on mmengine's main branch (commit
-   151a87ab), which is not released. We restore the old default,
-   ``weights_only=False``, for calls that do not pass the argument. Only
-   load checkpoints you trust, as with any pickle.
+1. torch >= 2.6 loads checkpoints with ``weights_only=True``: the safe
+   unpickler, which refuses arbitrary objects. mmengine 0.10.7's own
+   checkpoints hold ``HistoryBuffer`` objects (numpy arrays inside) in their
+   message hub, so ``--resume`` and ``tools/test.py`` fail on them. We keep
+   the safe default and make those checkpoints loadable under it: the
+   classes mmengine stores (``HistoryBuffer`` and numpy's array and dtype
+   reconstruction) are allow-listed with
+   ``torch.serialization.add_safe_globals``, and ``HistoryBuffer`` no longer
+   pickles its default statistics methods (bound through ``getattr``, which
+   the safe unpickler rightly refuses; they are restored on loading
+   anyway). A checkpoint written before this (or with custom statistics
+   methods) is refused with torch's message; to load such a file you trust,
+   pass ``weights_only=False`` yourself.
 2. mmengine 0.10.7 resolves ``_base_ = 'mmseg::...'`` with
    ``pkg_resources``, which setuptools 82 removed. The environment pins
    ``setuptools<82`` (requirements/build.txt); here we only turn the cryptic
@@ -19,28 +25,41 @@ tool imports it first), so users never meet these problems:
    requirements/runtime.txt installs them; here we say so if they are
    missing.
 """
-import functools
 import importlib.util
-from typing import Any, Callable
 
 import torch
 
-_PATCHED_ATTR = '_mmseg_zsl_weights_only_default'
+#: The statistics every HistoryBuffer gets back on loading (mmengine's).
+_DEFAULT_STATISTICS = ('min', 'max', 'current', 'mean')
 
 
-def _patch_torch_load() -> None:
-    """Make ``torch.load`` default to ``weights_only=False`` (torch < 2.6)."""
-    if getattr(torch.load, _PATCHED_ATTR, False):
-        return
-    original: Callable[..., Any] = torch.load
+def _history_buffer_state(self) -> dict:
+    """``HistoryBuffer.__getstate__`` without its default statistics
+    methods (restored by ``__setstate__``), so the safe unpickler loads it.
+    Custom methods are still saved, as mmengine does."""
+    state = dict(self.__dict__)
+    state.pop('statistics_methods', None)
+    custom = {
+        name: method
+        for name, method in self._statistics_methods.items()
+        if name not in _DEFAULT_STATISTICS
+    }
+    if custom:
+        state['statistics_methods'] = custom
+    return state
 
-    @functools.wraps(original)
-    def load(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault('weights_only', False)
-        return original(*args, **kwargs)
 
-    setattr(load, _PATCHED_ATTR, True)
-    torch.load = load
+def _allow_mmengine_checkpoints() -> None:
+    """Let ``torch.load(weights_only=True)`` read mmengine's checkpoints."""
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+    HistoryBuffer.__getstate__ = _history_buffer_state
+    multiarray = getattr(np, '_core', None) or np.core
+    dtypes = [type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDGSUV']
+    torch.serialization.add_safe_globals([
+        HistoryBuffer, multiarray.multiarray._reconstruct,
+        multiarray.multiarray.scalar, np.ndarray, np.dtype, *dtypes
+    ])
 
 
 def check_runtime_dependencies() -> None:
@@ -62,6 +81,6 @@ def check_runtime_dependencies() -> None:
 
 
 def apply_compat_patches() -> None:
-    """Apply every workaround once; safe to call repeatedly."""
+    """Apply every workaround; safe to call repeatedly."""
     check_runtime_dependencies()
-    _patch_torch_load()
+    _allow_mmengine_checkpoints()

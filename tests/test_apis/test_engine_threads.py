@@ -96,3 +96,33 @@ def test_a_writer_error_is_the_run_error(images, tmp_path):
     # writer then wrote nothing more
     assert os.listdir(tmp_path / 'out' / 'labels') == []
     assert os.listdir(tmp_path / 'out' / 'cache') == ['img0.npz']
+
+
+def test_resume_checks_what_it_skips(images, tmp_path, capsys):
+    """A truncated cache is annotated again and a zero-byte label labelled
+    again from its cache, each named; the files equal a clean run's."""
+    run(images, tmp_path / 'clean')
+    out = tmp_path / 'damaged'
+    run(images, out)
+    with open(out / 'cache' / 'img1.npz', 'r+b') as file:
+        file.truncate(100)
+    (out / 'labels' / 'img2.png').write_bytes(b'')
+    annotator = ChannelAnnotator()
+    _, again = run(images, out, annotator)
+    assert annotator.calls == 1 and (again.done, again.skipped) == (2, 5)
+    err = capsys.readouterr().err
+    assert 'img1.png: unreadable cache' in err and 'img1.npz' in err
+    assert 'img2.png: unreadable label' in err
+    assert files(out) == files(tmp_path / 'clean')
+
+
+def test_overwrite_with_other_settings_must_cover_the_directory(
+        images, tmp_path):
+    from mmseg_zsl.apis.engine import _check_overwrite_covers
+    out = tmp_path / 'out'
+    run(images, out)
+    with pytest.raises(ValueError, match='7 images annotated with other'):
+        _check_overwrite_covers(str(out), [])
+    with pytest.raises(ValueError, match='e.g. img6'):
+        _check_overwrite_covers(str(out), images[:6])
+    _check_overwrite_covers(str(out), images)  # every image: fine

@@ -177,6 +177,23 @@ def test_pseudo_label_size_mismatch_is_a_value_error(voc_root, tmp_path):
         T.ZeroShotPseudoLabel(pseudo_label_dir=str(tmp_path))(results)
 
 
+def test_pseudo_label_values_outside_the_classes_name_the_file(
+        voc_root, tmp_path):
+    stem = UNLABELED[0]
+    label = np.zeros((IMG_H, IMG_W), np.uint8)
+    label[0, :3] = (3, 12, 255)  # 12 is no class of 4; 255 is ignore
+    cv2.imwrite(str(tmp_path / f'{stem}.png'), label)
+    results = Compose([dict(type='LoadImageFromFile')
+                       ])(sample_info(voc_root, stem))
+    results['pseudo_label_classes'] = ('background', 'cat', 'dog', 'car')
+    transform = T.ZeroShotPseudoLabel(pseudo_label_dir=str(tmp_path))
+    with pytest.raises(ValueError, match=r'values \[12\].*background, cat'):
+        transform(copy.deepcopy(results))
+    label[0, 1] = 2
+    cv2.imwrite(str(tmp_path / f'{stem}.png'), label)
+    assert transform(results)['gt_seg_map'][0, :3].tolist() == [3, 2, 255]
+
+
 def test_pseudo_label_dummy_and_missing_source(voc_root):
     results = Compose([dict(type='LoadImageFromFile')
                        ])(sample_info(voc_root, UNLABELED[0], pseudo=False))

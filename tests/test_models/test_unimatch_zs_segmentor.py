@@ -357,3 +357,30 @@ def test_user_options_override_the_mode_defaults():
     model = _build(mode='zsl', smoothing=0.0, conf_thresh=0.8)
     assert model.unsup_loss.smoothing == 0.0
     assert model.semi_train_cfg['conf_thresh'] == 0.8
+
+
+@pytest.mark.parametrize('mode', ['zsl', 'pseudo'])
+def test_dummy_zero_shot_labels_are_refused(mode):
+    """A dataset without pseudo_label_dir packs pseudo_label_path=None:
+    modes that train on the zero-shot labels refuse, naming the key."""
+    inputs, samples = make_batch()
+    for sample in samples['unsup_weak']:
+        sample.set_metainfo(dict(pseudo_label_path=None, img_path='u.jpg'))
+    with pytest.raises(ValueError, match='unlabeled.pseudo_label_dir'):
+        _build(mode=mode).loss(inputs, samples)
+    # unimatch does not read them: the dummy labels are fine
+    assert 'unsup.loss_fp' in _build(mode='unimatch').loss(inputs, samples)
+
+
+def test_one_unlabeled_image_per_gpu_warns_once(monkeypatch):
+    from mmseg_zsl.models.segmentors import unimatch_zs_segmentor as module
+    warnings = []
+    monkeypatch.setattr(module, 'print_log',
+                        lambda message, **kwargs: warnings.append(message))
+    model = _build()
+    inputs, samples = make_batch(num_u=1)
+    model.loss(inputs, samples)
+    model.loss(inputs, samples)
+    assert len(warnings) == 1 and 'mixed with itself' in warnings[0]
+    model.loss(*make_batch(num_u=2))
+    assert len(warnings) == 1

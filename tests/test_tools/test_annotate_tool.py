@@ -334,3 +334,20 @@ def test_dist_annotate_two_processes_equal_one(data):
     assert outputs(dist) == outputs(single)
     summary = json.loads((dist / 'summary.json').read_text())
     assert [r['total'] for r in summary['per_rank']] == [3, 2]
+
+
+def test_overwrite_of_a_subset_with_other_settings_is_refused(data):
+    """Otherwise the manifest would claim the new settings for images that
+    keep the old ones, and a later resume would skip them all."""
+    out = data['root'] / 'out'
+    run(data, out)
+    subset = data['root'] / 'subset'
+    subset.mkdir()
+    os.link(osp.join(data['folder'], 'img1.png'), subset / 'img1.png')
+    with pytest.raises(ValueError, match='4 images annotated with other'):
+        annotate_tool.main([
+            str(subset), str(out), '--threshold', '0.0', '--classes',
+            data['classes'], *SMOKE, '--gem-depth', '3', '--overwrite'
+        ])
+    # every image again: allowed
+    run(data, out, '--gem-depth', '3', '--overwrite')

@@ -76,3 +76,18 @@ def test_needs_classes_without_manifest(dirs):
     pred, gt = dirs
     with pytest.raises(ValueError, match='--num-classes'):
         load_tool().main([str(pred), str(gt)])
+
+
+def test_labels_of_another_class_list_and_rgb_labels_are_named(
+        dirs, tmp_path, capsys):
+    pred, gt = dirs
+    write(pred, 'a.png', [[0, 1, 7, 1], [0, 0, 1, 2]])  # 7: no class of 3
+    results = load_tool().main([str(pred), str(gt), '--num-classes', '3'])
+    assert results['labels_outside_classes'] == {'a': [7]}
+    assert 'WARNING: 1 label files hold values outside the 3 classes' in \
+        capsys.readouterr().out
+    cv2.imwrite(str(pred / 'b.png'),
+                np.dstack([np.zeros((2, 2), np.uint8)] * 2 +
+                          [np.ones((2, 2), np.uint8)]))
+    with pytest.raises(ValueError, match='b.png is a 3-channel image'):
+        load_tool().main([str(pred), str(gt), '--num-classes', '3'])

@@ -1,6 +1,7 @@
 """End-to-end runs of tools/report_pseudo_labels.py as a user runs it."""
 import json
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -45,9 +46,9 @@ def test_tool_with_dataset_config(tmp_path):
     assert (out / 'index.html').is_file()
 
 
-def test_tool_reports_bad_index_with_advice(tmp_path, monkeypatch):
+def test_tool_reports_bad_index_with_advice(tmp_path, monkeypatch, capsys):
     # Run in-process (runpy, as `python tools/...` would) to save a second
-    # interpreter start; the error reaches the user unchanged.
+    # interpreter start; the error reaches the user as one line.
     write_item(tmp_path, 'a', blank_image(4, 4), np.full((4, 4), 7,
                                                          np.uint8))
     names = tmp_path / 'classes.txt'
@@ -59,6 +60,9 @@ def test_tool_reports_bad_index_with_advice(tmp_path, monkeypatch):
         str(tmp_path / 'out'), '--classes',
         str(names)
     ])
-    with pytest.raises(ValueError,
-                       match=r'holds class index \[7\], but only 2 class'):
+    with pytest.raises(SystemExit) as exit_info:
         runpy.run_path(TOOL, run_name='__main__')
+    assert exit_info.value.code == 1
+    error = capsys.readouterr().err
+    assert re.search(r'holds class index \[7\], but only 2 class', error)
+    assert len(error.strip().splitlines()) == 1

@@ -4,6 +4,7 @@ here."""
 import glob
 import os
 import os.path as osp
+import re
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'tests', 'data', 'configs', 'tiny_zsl_pascal.py')
@@ -79,6 +81,21 @@ def _run(args, timeout=300, env=None):
     return output
 
 
+def _epoch_logs(output, epoch):
+    """The training values logged per iteration of ``epoch`` (no timings)."""
+    logs = []
+    for line in output.splitlines():
+        if f'Epoch(train) [{epoch}]' in line:
+            values = re.findall(r'(\S+): (-?\d+\.\d+(?:e-?\d+)?)', line)
+            logs.append([(key, value) for key, value in values
+                         if key not in ('time', 'data_time', 'eta')])
+    return logs
+
+
+def _load(path):
+    return torch.load(path, map_location='cpu', weights_only=False)
+
+
 def _train(work_dir, root, *extra, max_epochs=2):
     return _run([
         sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
@@ -104,6 +121,19 @@ def test_train_stop_resume_and_test(voc_root, tmp_path):
     assert 'Epoch(train) [2]' in out
     checkpoint = osp.join(work_dir, 'epoch_2.pth')
     assert osp.isfile(checkpoint)
+
+    # ... and equals an uninterrupted run: the same epoch-2 losses and
+    # bit-identical final weights (data order, augmentation and the model's
+    # dropout / CutMix draws are functions of the seed, not of the history).
+    straight_dir = str(tmp_path / 'straight')
+    straight = _train(straight_dir, voc_root, max_epochs=2)
+    assert _epoch_logs(out, 2) == _epoch_logs(straight, 2)
+    assert len(_epoch_logs(out, 2)) == 3
+    resumed = _load(checkpoint)['state_dict']
+    uninterrupted = _load(osp.join(straight_dir, 'epoch_2.pth'))['state_dict']
+    assert resumed.keys() == uninterrupted.keys()
+    for key, value in resumed.items():
+        assert torch.equal(value, uninterrupted[key]), key
 
     # Evaluated with tools/test.py, predictions saved with --out.
     pred_dir = str(tmp_path / 'pred')

@@ -102,7 +102,7 @@ def load_classifier(path: str, device: str = 'cpu'
         raise FileNotFoundError(
             f'U-SAM classifier {path!r} does not exist; train one with '
             'tools/train_usam.py (it writes <work_dir>/student.pth).')
-    checkpoint = torch.load(path, map_location='cpu', weights_only=False)
+    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
     if not isinstance(checkpoint, dict) or \
             checkpoint.get('format') != CHECKPOINT_FORMAT:
         raise ValueError(f'{path} is not a U-SAM classifier checkpoint '
@@ -185,7 +185,7 @@ class USamTrainer:
     def _load_resume(self, stage: str, path: str) -> Optional[Dict]:
         if not osp.isfile(path):
             return None
-        checkpoint = torch.load(path, map_location='cpu', weights_only=False)
+        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
         if checkpoint.get('identity') != self.identity(stage):
             raise ValueError(
                 f'{path} was trained with other options, classes, examples '

@@ -6,6 +6,7 @@ class name) to the prompts that describe it. Classes named in
 their pixels come only from ``unassigned_label`` (the paper labels unmatched
 segments as background).
 """
+import math
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import (Callable, Dict, List, Mapping, Optional, Sequence, Tuple,
@@ -193,12 +194,16 @@ class ClassVocabulary:
                     f'No threshold for classes {missing}: name them or add '
                     "a 'default' entry.")
             values = [float(threshold.get(n, default)) for n in queried]
-            return torch.tensor(values, dtype=torch.float32)
-        if isinstance(threshold, bool) or not isinstance(
+        elif isinstance(threshold, bool) or not isinstance(
                 threshold, (int, float)):
             raise TypeError('threshold must be a number or a mapping class '
                             f'name -> number; got {threshold!r}.')
-        return torch.full((count, ), float(threshold), dtype=torch.float32)
+        else:
+            values = [float(threshold)] * count
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError(f'thresholds must be finite numbers (a cosine '
+                             f'similarity, e.g. 0.2); got {threshold!r}.')
+        return torch.tensor(values, dtype=torch.float32)
 
     def to_dict(self) -> Dict:
         return dict(

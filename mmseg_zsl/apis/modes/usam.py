@@ -69,7 +69,7 @@ def build_usam_labeler(checkpoint: str,
                 f'U-SAM classifier {checkpoint!r} does not exist; train one '
                 'with tools/train_usam.py and pass its student.pth '
                 '(--usam-checkpoint).')
-        meta = torch.load(checkpoint, map_location='cpu', weights_only=False)
+        meta = torch.load(checkpoint, map_location='cpu', weights_only=True)
         names = ['background'] + list(meta.get('class_names', []))
     unassigned = DEFAULT_UNASSIGNED_LABEL if unassigned_label is None \
         else unassigned_label

@@ -45,6 +45,9 @@ class ZeroShotPseudoLabel(BaseTransform):
     - img_path
     - seg_fields
     - pseudo_label_path (optional; used when ``pseudo_label_dir`` is None)
+    - pseudo_label_classes (optional; the dataset's class names, which
+      ``SplitFileSegDataset`` sets: label values outside them and 255 are
+      an error naming the file)
 
     Modified Keys:
 
@@ -127,7 +130,20 @@ class ZeroShotPseudoLabel(BaseTransform):
                 'Regenerate the label for this image, and place '
                 'ZeroShotPseudoLabel right after LoadImageFromFile, before '
                 'any geometric transform.')
-        return label.astype(np.uint8)
+        label = label.astype(np.uint8)
+        classes = results.get('pseudo_label_classes')
+        if classes is not None and int(label.max()) >= len(classes):
+            values = np.unique(label)
+            bad = values[(values >= len(classes)) & (values != 255)]
+            if len(bad):
+                raise ValueError(
+                    f'pseudo label {path!r} has values {bad.tolist()}, '
+                    f'outside the {len(classes)} classes of the dataset '
+                    f'(0..{len(classes) - 1}: {", ".join(classes)}; 255 = '
+                    'ignore): it was made with another class list. Annotate '
+                    'again with --classes giving the training dataset\'s '
+                    'classes in the same order.')
+        return label
 
     def transform(self, results: dict) -> dict:
         """Add the pseudo label to ``results``.

@@ -1,8 +1,10 @@
 """UniMatch-style semi-supervised training with zero-shot enhanced labels."""
+import logging
 from typing import Dict, List, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
@@ -88,6 +90,7 @@ class UniMatchZSSegmentor(BaseSegmentor):
         self.mode = self.semi_train_cfg['mode']
         self.unsup_loss = LabelSmoothCELoss(
             smoothing=self.semi_train_cfg['smoothing'])
+        self._warned_single_cutmix = False
 
     # ------------------------------------------------------------------
     # Delegation to the wrapped model (inference, validation, test).
@@ -170,6 +173,8 @@ class UniMatchZSSegmentor(BaseSegmentor):
         if self.mode == 'supervised':
             losses = self.segmentor.loss(inputs['sup'], data_samples['sup'])
             return self._weighted(losses, 'sup', 'sup_weight')
+        if self.mode in ('zsl', 'pseudo'):
+            _check_zero_shot_labels(data_samples['unsup_weak'], self.mode)
         if self.mode == 'pseudo':
             return self._loss_pseudo(inputs, data_samples)
         return self._loss_unimatch(inputs, data_samples)
@@ -180,6 +185,14 @@ class UniMatchZSSegmentor(BaseSegmentor):
         cfg = self.semi_train_cfg
         num_l = inputs['sup'].shape[0]
         num_u = inputs['unsup_weak'].shape[0]
+        if num_u == 1 and not self._warned_single_cutmix:
+            self._warned_single_cutmix = True
+            print_log(
+                'CutMix pairs each unlabeled image with another one of the '
+                "same GPU's batch, but this batch has 1 unlabeled image: it "
+                'is mixed with itself (no CutMix). Use at least 2 unlabeled '
+                'images per GPU (train_dataloader.sampler.num_unlabeled).',
+                logger='current', level=logging.WARNING)
 
         # Pass 1: labeled + weak, clean and feature-perturbed in one head
         # batch. Only the unlabeled half of the perturbed output is used.
@@ -325,3 +338,20 @@ class UniMatchZSSegmentor(BaseSegmentor):
                 (confident & has_target).sum() /
                 has_target.sum().clamp(min=1))
         return {k: v.detach().float() for k, v in metrics.items()}
+
+
+def _check_zero_shot_labels(samples: SampleList, mode: str) -> None:
+    """Refuse the dummy labels of a dataset without a pseudo-label
+    directory (``ZeroShotPseudoLabel`` packs ``pseudo_label_path=None``)."""
+    dummy = [
+        s.metainfo.get('img_path') for s in samples
+        if 'pseudo_label_path' in s.metainfo
+        and s.metainfo['pseudo_label_path'] is None
+    ]
+    if dummy:
+        raise ValueError(
+            f'Mode {mode!r} trains on the zero-shot pseudo labels, but the '
+            f'unlabeled dataset has none (e.g. for {dummy[0]}): set '
+            'train_dataloader.dataset.unlabeled.pseudo_label_dir to the '
+            "labels/ directory of tools/annotate.py (or use mode 'unimatch' "
+            "or 'supervised', which do not read them).")
