@@ -264,9 +264,10 @@ def run_annotation(image_paths: Sequence[str],
         print(f'annotate: {len(excluded)} images left out ({shown}): '
               f'{excluded[0][1]}; listed as failed in the summary',
               file=sys.stderr, flush=True)
-    plan = [(path, *output_paths(out_dir, stem),
-             _needs(path, *output_paths(out_dir, stem), overwrite))
-            for path, stem in items]
+    plan = []  # (path, label file, cache file, what it needs)
+    for path, stem in items:
+        files = output_paths(out_dir, stem)
+        plan.append((path, *files, _needs(path, *files, overwrite)))
     start = time.perf_counter()
     with _progress(len(items), 'annotate', dist, progress) as bar, \
             ImagePrefetcher([p for p, *_, what in plan if what == 'annotate'],
