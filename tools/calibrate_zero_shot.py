@@ -31,8 +31,9 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 import mmseg_zsl  # noqa: F401  (compat patches, registries)
 from mmseg_zsl.apis.calibrate import calibrate_zero_shot
 from mmseg_zsl.apis.cli import (add_input_arguments, add_label_arguments,
-                                add_model_arguments, zero_shot_model_options)
-from mmseg_zsl.utils import exit_distributed_run
+                                add_model_arguments, zero_shot_label_options,
+                                zero_shot_model_options)
+from mmseg_zsl.utils import drop_none, exit_distributed_run
 from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
@@ -120,12 +121,6 @@ def main(argv=None):
             "'before' numbers); with an annotated out_dir, pass "
             '--skip-annotation instead.')
     options = dict(
-        threshold=args.threshold,
-        classes=args.classes,
-        templates=args.templates,
-        class_prompts=args.class_prompts,
-        background_names=args.background_names,
-        unassigned_label=args.unassigned_label,
         data_root=args.data_root,
         dataset_key=args.dataset_key,
         gt_dir=args.gt_dir,
@@ -147,8 +142,8 @@ def main(argv=None):
         args.out_dir,
         annotate=not args.skip_annotation,
         progress=not args.no_progress,
-        **{k: v
-           for k, v in options.items() if v is not None},
+        **drop_none(options),
+        **zero_shot_label_options(args),
         **zero_shot_model_options(args))
     if output is None:  # not rank 0 of a distributed annotation
         return None

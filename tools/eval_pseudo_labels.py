@@ -19,6 +19,7 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
+from mmseg_zsl.utils import values_outside_classes
 from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
@@ -111,10 +112,9 @@ def main(argv=None) -> dict:
         if pred.shape != gt.shape:
             raise ValueError(f'{stem}: pseudo label {pred.shape} and ground '
                              f'truth {gt.shape} differ in size.')
-        values = np.unique(pred)
-        bad = values[(values >= num_classes) & (values != args.ignore_index)]
-        if len(bad):
-            outside[stem] = bad.tolist()
+        bad = values_outside_classes(pred, num_classes, args.ignore_index)
+        if bad:
+            outside[stem] = bad
         areas = IoUMetric.intersect_and_union(
             torch.from_numpy(pred.astype(np.int64)),
             torch.from_numpy(gt.astype(np.int64)), num_classes,

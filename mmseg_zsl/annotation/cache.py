@@ -16,7 +16,7 @@ timestamps), so equal content gives equal files.
 import io
 import zipfile
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -108,24 +108,60 @@ class ImageRecord:
 
     @classmethod
     def from_file(cls, path: str) -> 'ImageRecord':
-        with np.load(path, allow_pickle=False) as data:
-            version = int(data['format_version'])
-            if version != CACHE_FORMAT_VERSION:
-                raise ValueError(
-                    f'{path} has cache format {version}; this version of '
-                    f'mmseg_zsl reads format {CACHE_FORMAT_VERSION}. '
-                    'Annotate again with --overwrite.')
-            counts = data['rle_counts'].tobytes()
-            ends = np.cumsum(data['rle_lengths'])
-            starts = ends - data['rle_lengths']
-            rles = [counts[s:e] for s, e in zip(starts, ends)]
-            embeddings = data['embeddings'] if 'embeddings' in data else None
-            fields = {
-                name[len(_FIELD_PREFIX):]: data[name]
-                for name in data.files if name.startswith(_FIELD_PREFIX)
-            }
-            size = tuple(int(v) for v in data['image_size'])
-        return cls(size, rles, embeddings, fields)
+        """Read a cache file (:func:`read_cache_arrays` says what fails)."""
+        data = read_cache_arrays(path)
+        counts = data['rle_counts'].tobytes()
+        ends = np.cumsum(data['rle_lengths'])
+        starts = ends - data['rle_lengths']
+        rles = [counts[s:e] for s, e in zip(starts, ends)]
+        fields = {
+            name[len(_FIELD_PREFIX):]: value
+            for name, value in data.items() if name.startswith(_FIELD_PREFIX)
+        }
+        return cls(cached_image_size(path, data), rles,
+                   data.get('embeddings'), fields)
 
     def save(self, path: str) -> None:
         atomic_write_bytes(path, self.to_bytes())
+
+
+def read_cache_arrays(
+        path: str,
+        names: Optional[Sequence[str]] = None) -> Dict[str, np.ndarray]:
+    """The arrays of a cache file (all, or only ``names``).
+
+    Raises:
+        ValueError: Naming the file: it is damaged (truncated, empty, not a
+            zip, an array missing; with the error's type) or of another
+            format version.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            version = int(data['format_version'])
+            arrays = {
+                name: data[name]
+                for name in (data.files if names is None else names)
+            }
+    except Exception as error:  # truncated, empty, not a zip, no key...
+        raise ValueError(
+            f'unreadable cache {path} ({type(error).__name__})') from error
+    if version != CACHE_FORMAT_VERSION:
+        raise ValueError(
+            f'{path} has cache format {version}; this version of mmseg_zsl '
+            f'reads format {CACHE_FORMAT_VERSION}. Annotate again with '
+            '--overwrite.')
+    return arrays
+
+
+def cached_image_size(
+        path: str,
+        arrays: Optional[Dict[str, np.ndarray]] = None) -> Tuple[int, int]:
+    """``(H, W)`` of a cached image, reading only that array unless the
+    file's ``arrays`` are given; raises ``ValueError`` as
+    :func:`read_cache_arrays`."""
+    if arrays is None:
+        arrays = read_cache_arrays(path, ['image_size'])
+    size = tuple(int(v) for v in arrays['image_size'])
+    if len(size) != 2:
+        raise ValueError(f'cache {path} has no image size')
+    return size

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from mmseg_zsl.utils.files import atomic_write_bytes, atomic_write_text
-from .cache import CACHE_FORMAT_VERSION, CACHE_SUFFIX
+from .cache import CACHE_SUFFIX
 
 LABELS_DIR = 'labels'
 CACHE_DIR = 'cache'
@@ -48,36 +48,19 @@ def write_label(path: str, label_map: np.ndarray) -> None:
     atomic_write_bytes(path, encode_label_png(label_map))
 
 
-def cache_problem(cache_file: str) -> Optional[str]:
-    """Why a cache file cannot be resumed from (None: it can), cheaply: it
-    must open, in this version's format, with an image size."""
-    try:
-        with np.load(cache_file, allow_pickle=False) as data:
-            version = int(data['format_version'])
-            size = tuple(int(v) for v in data['image_size'])
-    except Exception as error:  # truncated, empty, not a zip, no key...
-        return f'unreadable cache {cache_file} ({type(error).__name__})'
-    if version != CACHE_FORMAT_VERSION:
-        return (f'cache {cache_file} has format {version}, this version '
-                f'writes {CACHE_FORMAT_VERSION}')
-    return None if len(size) == 2 else f'cache {cache_file} has no size'
-
-
-def label_problem(label_file: str, cache_file: str) -> Optional[str]:
-    """Why a label file is not the whole label of its cached image (None:
-    it is): it must decode as a PNG at the image's size."""
+def label_problem(label_file: str, size: Tuple[int, int]) -> Optional[str]:
+    """Why a label file is not the whole label of its image of ``size``
+    ``(H, W)`` (None: it is): it must decode as a PNG at that size."""
     from PIL import Image
-    with np.load(cache_file, allow_pickle=False) as data:
-        height, width = (int(v) for v in data['image_size'])
     try:
         with Image.open(label_file) as image:
             image.verify()  # reads the file, checks the PNG's checksums
-            size = image.size
+            width, height = image.size
     except Exception as error:
         return f'unreadable label {label_file} ({type(error).__name__})'
-    if size != (width, height):
-        return (f'label {label_file} is {size[1]}x{size[0]}, its image '
-                f'{height}x{width}')
+    if (height, width) != tuple(size):
+        return (f'label {label_file} is {height}x{width}, its image '
+                f'{size[0]}x{size[1]}')
     return None
 
 

@@ -333,6 +333,19 @@ def zero_shot_model_options(args: argparse.Namespace) -> Dict[str, Any]:
             compile=args.compile))
 
 
+def zero_shot_label_options(args: argparse.Namespace) -> Dict[str, Any]:
+    """Label options of the zero-shot mode (those of
+    :func:`add_label_arguments` that are set)."""
+    return drop_none(
+        dict(
+            threshold=args.threshold,
+            classes=args.classes,
+            templates=args.templates,
+            class_prompts=args.class_prompts,
+            background_names=args.background_names,
+            unassigned_label=args.unassigned_label))
+
+
 def mode_options(args: argparse.Namespace) -> Dict[str, Any]:
     """The options of mode ``args.prompts`` from its flags (set ones only).
 
@@ -359,6 +372,11 @@ def mode_options(args: argparse.Namespace) -> Dict[str, Any]:
     ]
     if foreign:
         raise ValueError(f'{foreign} do not apply to --prompts {mode}.')
+    if family == 'zero_shot':
+        return dict(
+            zero_shot_label_options(args),
+            **drop_none(dict(settings=args.settings)),
+            **zero_shot_model_options(args))
     common = dict(
         classes=args.classes,
         unassigned_label=args.unassigned_label,
@@ -367,17 +385,6 @@ def mode_options(args: argparse.Namespace) -> Dict[str, Any]:
         random_init=args.random_init,
         precision=args.precision,
         compile=args.compile)
-    if family == 'zero_shot':
-        return drop_none(
-            dict(
-                threshold=args.threshold,
-                settings=args.settings,
-                templates=args.templates,
-                class_prompts=args.class_prompts,
-                background_names=args.background_names,
-                unassigned_label=args.unassigned_label,
-                classes=args.classes,
-                **zero_shot_model_options(args)))
     if family == 'usam':
         return drop_none(
             dict(

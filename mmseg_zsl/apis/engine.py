@@ -17,12 +17,11 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 from tqdm import tqdm
 
 from mmseg_zsl.annotation.base import BaseAnnotator
-from mmseg_zsl.annotation.cache import ImageRecord
+from mmseg_zsl.annotation.cache import ImageRecord, cached_image_size
 from mmseg_zsl.annotation.output_dir import (CACHE_DIR, LABELS_DIR,
-                                             cache_problem, cached_stems,
-                                             label_problem, output_paths,
-                                             read_manifest, write_manifest,
-                                             write_summary)
+                                             cached_stems, label_problem,
+                                             output_paths, read_manifest,
+                                             write_manifest, write_summary)
 from mmseg_zsl.utils.files import image_stem, remove_stale_temp_files
 from .dist import DistInfo, all_gather, broadcast, init_process_group
 from .inputs import (DEFAULT_DATASET_KEY, ImageSource, check_unique_stems,
@@ -277,10 +276,8 @@ def run_annotation(image_paths: Sequence[str],
             if what == 'skip':
                 summary.skipped += 1
             elif what == 'from_cache':  # killed between cache and label
-                record = ImageRecord.from_file(cache_file)
-                writer.submit(None, None, label_file, labeler(record))
-                summary.done += 1
-                summary.num_masks += record.num_masks
+                _label_from_record(ImageRecord.from_file(cache_file),
+                                   label_file, labeler, writer, summary)
             else:
                 try:
                     image = reader.next(path)
@@ -307,19 +304,30 @@ def _needs(path: str, label_file: str, cache_file: str,
     and named."""
     if overwrite or not osp.isfile(cache_file):
         return 'annotate'
-    problem = cache_problem(cache_file)
-    if problem is not None:
+    try:
+        size = cached_image_size(cache_file)
+    except ValueError as problem:
         print(f'annotate: {path}: {problem}; annotating it again',
               file=sys.stderr, flush=True)
         return 'annotate'
     if not osp.isfile(label_file):
         return 'from_cache'  # killed between cache and label
-    problem = label_problem(label_file, cache_file)
+    problem = label_problem(label_file, size)
     if problem is None:
         return 'skip'
     print(f'annotate: {path}: {problem}; labelling it again from its cache',
           file=sys.stderr, flush=True)
     return 'from_cache'
+
+
+def _label_from_record(record: ImageRecord, label_file: str,
+                       labeler: Labeler, writer: OutputWriter,
+                       summary: RunSummary) -> None:
+    """Label an image from its cached record (the labeler runs here, the
+    writing behind the loop), and count it as done."""
+    writer.submit(None, None, label_file, labeler(record))
+    summary.done += 1
+    summary.num_masks += record.num_masks
 
 
 def run_relabel(stems: Sequence[str],
@@ -342,15 +350,16 @@ def run_relabel(stems: Sequence[str],
             OutputWriter(IO_THREADS) as writer:
         for stem in items:
             label_file, cache_file = output_paths(out_dir, stem)
-            problem = 'no cache: not annotated yet' if not osp.isfile(
-                cache_file) else cache_problem(cache_file)
-            if problem is not None:
-                summary.failed.append([stem, problem])
+            if not osp.isfile(cache_file):
+                summary.failed.append([stem, 'no cache: not annotated yet'])
             else:
-                record = ImageRecord.from_file(cache_file)
-                writer.submit(None, None, label_file, labeler(record))
-                summary.done += 1
-                summary.num_masks += record.num_masks
+                try:
+                    record = ImageRecord.from_file(cache_file)
+                except ValueError as problem:  # a damaged cache, named
+                    summary.failed.append([stem, str(problem)])
+                else:
+                    _label_from_record(record, label_file, labeler, writer,
+                                       summary)
             bar.update()
     summary.seconds = time.perf_counter() - start
     return summary, _finish(out_dir, summary, dist)

@@ -3,8 +3,6 @@ tier is recorded and never mixed with the exact one."""
 import copy
 from types import MethodType
 
-import cv2
-import numpy as np
 import pytest
 import torch
 
@@ -13,6 +11,7 @@ from mmseg_zsl.annotation.fast_sam import (precision_record,
                                            use_fast_image_encoder)
 from mmseg_zsl.annotation.sam import TINY_SAM_CFG, build_tiny_sam
 from mmseg_zsl.apis import annotate, relabel
+from .._images import write_noise_images
 
 
 @pytest.fixture(scope='module')
@@ -60,12 +59,7 @@ def test_the_manifest_records_only_the_fast_tier():
 
 @pytest.mark.e2e
 def test_tiers_never_mix(tmp_path):
-    folder = tmp_path / 'images'
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    for index in range(2):
-        cv2.imwrite(str(folder / f'img{index}.png'),
-                    rng.integers(0, 255, (40, 56, 3), dtype=np.uint8))
+    folder = write_noise_images(tmp_path / 'images', 2, seed=0)
     options = dict(classes=['background', 'cat'], threshold=0.0,
                    random_init='tiny', device='cpu', progress=False)
     out = str(tmp_path / 'fast')

@@ -3,20 +3,15 @@ given: the same prompts and threshold give the same labels."""
 import os
 
 import cv2
-import numpy as np
 import pytest
 
 from mmseg_zsl.apis import annotate, relabel
+from .._images import write_noise_images
 
 
 @pytest.mark.e2e
 def test_relabel_keeps_what_it_is_not_given(tmp_path):
-    folder = tmp_path / 'images'
-    folder.mkdir()
-    rng = np.random.default_rng(1)
-    for index in range(2):
-        cv2.imwrite(str(folder / f'img{index}.png'),
-                    rng.integers(0, 255, (40, 56, 3), dtype=np.uint8))
+    folder = write_noise_images(tmp_path / 'images', 2, seed=1)
     out = str(tmp_path / 'out')
     annotate(str(folder), out, classes=['background', 'cat', 'tv monitor'],
              templates=['a photo of a {}.', 'a {}.'], threshold=-1.0,

@@ -7,9 +7,9 @@ import subprocess
 import sys
 import time
 
-import cv2
-import numpy as np
 import pytest
+
+from .._images import write_noise_images
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = ['--random-init', 'tiny', '--device', 'cpu', '--no-progress',
@@ -25,13 +25,8 @@ def annotate(*args, timeout=300):
 
 @pytest.fixture
 def images(tmp_path):
-    folder = tmp_path / 'images'
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    for index in range(3):
-        cv2.imwrite(str(folder / f'im{index}.png'),
-                    rng.integers(0, 255, (24, 32, 3), dtype=np.uint8))
-    return str(folder)
+    return write_noise_images(tmp_path / 'images', 3, (24, 32, 3), seed=0,
+                              pattern='im{}.png')
 
 
 def assert_one_line(result, status, *fragments):
@@ -69,12 +64,8 @@ def test_expected_errors_are_one_line(images, tmp_path):
 
 @pytest.mark.e2e
 def test_ctrl_c_says_the_run_resumes(tmp_path):
-    folder = tmp_path / 'images'
-    folder.mkdir()
-    rng = np.random.default_rng(1)
-    for index in range(60):
-        cv2.imwrite(str(folder / f'im{index:02d}.png'),
-                    rng.integers(0, 255, (48, 64, 3), dtype=np.uint8))
+    folder = write_noise_images(tmp_path / 'images', 60, (48, 64, 3), seed=1,
+                                pattern='im{:02d}.png')
     out = tmp_path / 'out'
     process = subprocess.Popen(
         [sys.executable, osp.join(ROOT, 'tools', 'annotate.py'),

@@ -7,6 +7,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from mmseg_zsl.utils import values_outside_classes
+
 
 @TRANSFORMS.register_module()
 class ZeroShotPseudoLabel(BaseTransform):
@@ -132,17 +134,16 @@ class ZeroShotPseudoLabel(BaseTransform):
                 'any geometric transform.')
         label = label.astype(np.uint8)
         classes = results.get('pseudo_label_classes')
-        if classes is not None and int(label.max()) >= len(classes):
-            values = np.unique(label)
-            bad = values[(values >= len(classes)) & (values != 255)]
-            if len(bad):
-                raise ValueError(
-                    f'pseudo label {path!r} has values {bad.tolist()}, '
-                    f'outside the {len(classes)} classes of the dataset '
-                    f'(0..{len(classes) - 1}: {", ".join(classes)}; 255 = '
-                    'ignore): it was made with another class list. Annotate '
-                    'again with --classes giving the training dataset\'s '
-                    'classes in the same order.')
+        bad = [] if classes is None else values_outside_classes(
+            label, len(classes))
+        if bad:
+            raise ValueError(
+                f'pseudo label {path!r} has values {bad}, outside the '
+                f'{len(classes)} classes of the dataset (0..'
+                f'{len(classes) - 1}: {", ".join(classes)}; 255 = ignore): '
+                'it was made with another class list. Annotate again with '
+                '--classes giving the training dataset\'s classes in the '
+                'same order.')
         return label
 
     def transform(self, results: dict) -> dict:
