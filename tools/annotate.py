@@ -46,7 +46,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('out_dir', help='output directory')
     parser.add_argument(
         '--prompts',
-        choices=list(MODES),
+        choices=[k for k, mode in MODES.items() if mode.own_tool is None],
         default='zero-shot',
         help='labeller: zero-shot SAM + CLIP/GEM (the paper), SAM prompted '
         'by weak annotations (boxes, points, scribbles; --prompt-file), or '

@@ -28,13 +28,19 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import mmseg_zsl  # noqa: F401  (compat patches first)
-from mmseg_zsl.toy_world import read_split_stems, write_split_files
+from mmseg_zsl.toy_world import CLASSES, read_split_stems, write_split_files
 from mmseg_zsl.toy_world.benchmark import (RUN_FIELDS, append_result,
                                            is_main_row, plan_runs,
                                            read_results, summary_tables)
 from mmseg_zsl.toy_world.experiment import (METHOD_CONFIGS, ToyRun, splits_dir,
                                             train_and_test)
 from mmseg_zsl.toy_world.plots import plot_miou_vs_labeled
+from mmseg_zsl.toy_world.refinement_study import (COUNTS, SEEDS, Refinement,
+                                                  append_refined, chain,
+                                                  read_refined, refine,
+                                                  refined_names, round2_labels,
+                                                  run_chain, study_pairs,
+                                                  study_tables)
 from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
@@ -42,11 +48,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolArgumentParser(
         description='Seeded comparison of the four modes on the toy world.')
     parser.add_argument('--out-dir', default='work_dirs/benchmark_toy')
+    parser.add_argument(
+        '--study', choices=('comparison', 'refinement'), default='comparison',
+        help='comparison: the methods x counts x seeds grid and its '
+        'ablations; refinement: the pre-registered refinement-round study '
+        '(configs/toy/README.md; its counts and seeds unless given, 48 '
+        'epochs; the grid options below do not apply)')
     parser.add_argument('--methods', nargs='+', default=list(METHOD_CONFIGS),
                         choices=list(METHOD_CONFIGS))
     parser.add_argument('--labeled-counts', type=int, nargs='+',
-                        default=[8, 16, 32, 64])
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+                        help='default: 8 16 32 64 (refinement: 8 32)')
+    parser.add_argument('--seeds', type=int, nargs='+',
+                        help='default: 0 1 2 (refinement: 0 1 2 3 4)')
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--quality', type=float, default=0.6)
     parser.add_argument(
@@ -66,12 +79,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--jobs', type=int, default=min(2, os.cpu_count()),
         help='runs trained at once (one CPU thread each)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    refinement = args.study == 'refinement'
+    if args.labeled_counts is None:
+        args.labeled_counts = list(COUNTS) if refinement else [8, 16, 32, 64]
+    if args.seeds is None:
+        args.seeds = list(SEEDS) if refinement else [0, 1, 2]
+    return args
+
+
+def segments_dir(out_dir: str, quality: float) -> str:
+    """The simulator's segments of the pseudo labels of ``quality``."""
+    return osp.join(out_dir, f'segments_q{quality:g}')
 
 
 def prepare_world(out_dir: str, seeds: List[int], counts: List[int],
-                  qualities: List[float]) -> Dict[float, str]:
-    """World, one labeled draw per seed, pseudo labels per quality.
+                  qualities: List[float],
+                  segments: bool = False) -> Dict[float, str]:
+    """World, one labeled draw per seed, pseudo labels per quality (and
+    their segments, for the refinement study).
 
     The world is always the default one, so a benchmark can be resumed or
     extended with other seeds and labeled counts; their split files are
@@ -95,19 +121,75 @@ def prepare_world(out_dir: str, seeds: List[int], counts: List[int],
     pseudo_dirs = {}
     for quality in qualities:
         pseudo = osp.join(out_dir, f'pseudo_labels_q{quality:g}')
-        if not osp.isdir(pseudo):
+        cut = segments_dir(out_dir, quality)
+        if not osp.isdir(pseudo) or (segments and not osp.isdir(cut)):
+            # deterministic: the labels are the same with segments or not
             subprocess.run(python + [
                 'tools/simulate_pseudo_labels.py', world, pseudo,
                 '--quality', str(quality), '--no-progress'
-            ], cwd=REPO, check=True)
+            ] + (['--write-segments', cut] if segments else []),
+                           cwd=REPO, check=True)
         pseudo_dirs[quality] = pseudo
     return pseudo_dirs
+
+
+def run_refinement_study(args: argparse.Namespace, out_dir: str) -> None:
+    """The pre-registered refinement study (configs/toy/README.md)."""
+    results_csv = osp.join(out_dir, 'results.csv')
+    refined_csv = osp.join(out_dir, 'refined.csv')
+    pseudo_dir = prepare_world(out_dir, args.seeds, args.labeled_counts,
+                               [args.quality], segments=True)[args.quality]
+    world = osp.join(out_dir, 'world')
+    work_root = osp.join(out_dir, 'work_dirs')
+    done = {ToyRun(**{k: row[k] for k in RUN_FIELDS}).name
+            for row in read_results(results_csv)}
+    done.update(refined_names(read_refined(refined_csv)))
+    chains = [chain(n, s, args.quality)
+              for n, s in study_pairs(args.labeled_counts, args.seeds)]
+    total = sum(len(c) for c in chains)
+    todo = sum(1 for c in chains for step in c if step.name not in done)
+    print(f'{total} steps planned, {todo} to go', flush=True)
+    lock = threading.Lock()
+    start, finished = time.perf_counter(), []
+
+    def report(name: str, what: str) -> None:
+        finished.append(name)
+        rate = (time.perf_counter() - start) / len(finished)
+        print(f'[{len(finished)}/{todo}] {name}: {what} (eta '
+              f'{rate * (todo - len(finished)) / 60:.0f} min)', flush=True)
+
+    def train(run: ToyRun) -> None:
+        labels = round2_labels(out_dir, run) or pseudo_dir
+        row = train_and_test(run, world, labels, work_root, REPO)
+        with lock:
+            append_result(results_csv, row)
+            report(run.name, f'mIoU {row["miou"]:.2f}')
+
+    def refine_one(refinement: Refinement) -> None:
+        row = refine(refinement, world, pseudo_dir,
+                     segments_dir(out_dir, args.quality), work_root, out_dir,
+                     REPO, len(CLASSES))
+        with lock:
+            append_refined(refined_csv, row)
+            report(refinement.name, f'labels {row["label_miou"]:.2f} mIoU '
+                   f'(zero-shot {row["zero_shot_miou"]:.2f})')
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        list(pool.map(lambda c: run_chain(c, done.__contains__, train,
+                                          refine_one), chains))
+    summary = study_tables(read_results(results_csv),
+                           read_refined(refined_csv), args.labeled_counts)
+    with open(osp.join(out_dir, 'summary.md'), 'w') as f:
+        f.write(summary)
+    print(summary)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     out_dir = osp.abspath(args.out_dir)
     os.makedirs(out_dir, exist_ok=True)
+    if args.study == 'refinement':
+        return run_refinement_study(args, out_dir)
     results_csv = osp.join(out_dir, 'results.csv')
     runs = plan_runs(args)
     pseudo_dirs = prepare_world(out_dir, args.seeds, args.labeled_counts,

@@ -12,7 +12,6 @@ Example (the shipped checkpoint; about 25 minutes on 2 CPU cores)::
         --out configs/toy/pretrained/toy_resnet18_source.pth
 """
 import argparse
-import hashlib
 import os.path as osp
 import sys
 from functools import partial
@@ -24,6 +23,7 @@ import torch  # noqa: E402
 
 from mmseg_zsl.toy_world.pretraining import TOY_MODEL_CONFIG  # noqa: E402
 from mmseg_zsl.toy_world.pretraining import pretrain_backbone  # noqa: E402
+from mmseg_zsl.utils.files import file_sha256  # noqa: E402
 from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
 
 
@@ -60,14 +60,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def main(argv=None) -> dict:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -93,7 +85,7 @@ def main(argv=None) -> dict:
         progress=progress)
     print(f'wrote {args.out}: source val mIoU {meta["source_val_miou"]:.2f}'
           f' ({meta["seconds"]:.0f} s of training)\nsha256 '
-          f'{sha256(args.out)}')
+          f'{file_sha256(args.out)}')
     return meta
 
 

@@ -63,6 +63,12 @@ def parse_args(argv=None) -> argparse.Namespace:
             type=int if name in INT_FLAGS else float,
             help=f'set {name} directly (see PseudoLabelNoise)')
     parser.add_argument(
+        '--write-segments', metavar='DIR',
+        help='also write the segments the errors were decided on (objects '
+        'as painted, missed objects, background cells) as an annotation '
+        'cache DIR/cache/<stem>.npz for tools/refine_pseudo_labels.py '
+        '--segments (docs/toy_world.md says how they differ from SAM\'s)')
+    parser.add_argument(
         '--no-progress', action='store_true', help='hide the progress bar')
     return parser.parse_args(argv)
 
@@ -92,6 +98,7 @@ def main(argv=None) -> dict:
         instance_dir,
         args.out_dir,
         show_progress=not args.no_progress,
+        segments_dir=args.write_segments,
         **options)
     noise = summary['noise']
     rates = ', '.join(f'{k} {noise[k]:.3f}'

@@ -2,11 +2,15 @@
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Dict, Iterable, List, Optional,
+                    Sequence, Tuple, Union)
 
 import numpy as np
 
 from mmseg_zsl.utils.files import image_stem
+
+if TYPE_CHECKING:
+    from mmengine.config import Config
 
 #: File extensions taken from an image folder (case-insensitive).
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -56,14 +60,16 @@ def check_unique_stems(paths: Sequence[str]) -> List[str]:
     return stems
 
 
-def list_images(source: str,
+def list_images(source: Union[str, 'Config'],
                 data_root: Optional[str] = None,
                 dataset_key: str = DEFAULT_DATASET_KEY) -> ImageSource:
     """List the images of an mmseg config, a split file or a folder.
 
     Args:
-        source (str): A ``.py`` mmseg config (the dataset at ``dataset_key``
-            is built and its ``img_path`` entries are taken), a split file
+        source (str | Config): A ``.py`` mmseg config or a loaded one (the
+            dataset at ``dataset_key`` is built and its ``img_path`` entries
+            are taken; a loaded config keeps its ``--cfg-options``), a split
+            file
             (UniMatch format: lines ``JPEGImages/x.jpg
             SegmentationClass/x.png``; the first column is the image, relative
             to ``data_root``) or a folder (searched recursively for
@@ -73,6 +79,9 @@ def list_images(source: str,
         dataset_key (str): Dotted key of the dataset in a config. Defaults to
             'train_dataloader.dataset'.
     """
+    if not isinstance(source, str):
+        paths, classes = _config_images(source, dataset_key)
+        return ImageSource(paths, 'config', source.filename, classes)
     if osp.isdir(source):
         return ImageSource(_folder_images(source), 'folder', source)
     if not osp.isfile(source):
@@ -115,29 +124,38 @@ def _split_images(split_file: str, data_root: Optional[str]) -> List[str]:
     return paths
 
 
-def _config_images(config: str,
-                   dataset_key: str) -> Tuple[List[str], Optional[List[str]]]:
+def build_config_dataset(config: Union[str, 'Config'], dataset_key: str):
+    """The dataset at ``dataset_key`` of a config (path or loaded), built
+    and fully initialised."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmseg.registry import DATASETS
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
     node: Any = cfg
     for key in dataset_key.split('.'):
         if key not in node:
             raise ValueError(
-                f'{config} has no {dataset_key!r} (missing {key!r}); pass '
-                'the dotted key of the dataset to annotate (--dataset-key).')
+                f'{cfg.filename} has no {dataset_key!r} (missing {key!r}); '
+                'pass the dotted key of the dataset to annotate '
+                '(--dataset-key).')
         node = node[key]
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     dataset = DATASETS.build(node)
     if hasattr(dataset, 'full_init'):
         dataset.full_init()
+    return dataset
+
+
+def _config_images(config: Union[str, 'Config'],
+                   dataset_key: str) -> Tuple[List[str], Optional[List[str]]]:
+    dataset = build_config_dataset(config, dataset_key)
     paths: List[str] = []
     for index in range(len(dataset)):
         paths.extend(_find_img_paths(dataset.get_data_info(index)))
     paths = list(dict.fromkeys(paths))  # repeat/concat wrappers repeat
     if not paths:
-        raise ValueError(f'The dataset {dataset_key!r} of {config} lists no '
+        name = config if isinstance(config, str) else config.filename
+        raise ValueError(f'The dataset {dataset_key!r} of {name} lists no '
                          "images (no 'img_path' in its data infos).")
     classes = getattr(dataset, 'metainfo', {}).get('classes')
     return paths, list(classes) if classes else None

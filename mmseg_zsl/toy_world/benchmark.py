@@ -17,7 +17,8 @@ from .plots import mean_and_spread
 
 #: The settings of a run (:class:`ToyRun`), then its results.
 RUN_FIELDS = ('method', 'labeled', 'seed', 'epochs', 'smoothing', 'quality',
-              'conf_thresh', 'pretrained')
+              'conf_thresh', 'pretrained', 'refined_from', 'segments',
+              'enhance_after')
 FIELDS = RUN_FIELDS + ('miou', 'seconds')
 
 
@@ -69,6 +70,12 @@ def read_results(path: str) -> List[Dict]:
         # pretrained: absent from CSVs written before the pretrained
         # backbone, whose runs all trained from scratch
         row['pretrained'] = row.get('pretrained') == 'True'
+        # the refinement study's fields: absent from older CSVs
+        row['refined_from'] = row.get('refined_from') or None
+        row['segments'] = row.get('segments') == 'True'
+        value = row.get('enhance_after')
+        row['enhance_after'] = None if value in (None, '', 'None') else int(
+            value)
     return rows
 
 
@@ -97,7 +104,9 @@ def is_main_row(row: Dict, args: Namespace) -> bool:
     return (row['epochs'] == args.epochs and row['smoothing'] is None
             and row['quality'] == args.quality
             and row['conf_thresh'] is None
-            and row['pretrained'] != args.scratch)
+            and row['pretrained'] != args.scratch
+            and row['refined_from'] is None
+            and row['enhance_after'] is None)
 
 
 def summary_tables(rows: List[Dict], args: Namespace) -> str:
@@ -120,9 +129,13 @@ def summary_tables(rows: List[Dict], args: Namespace) -> str:
         lines.append(f'| {method} | ' + ' | '.join(
             cell(main[(method, n)]) if (method, n) in main else '-'
             for n in counts) + ' |')
+    # the refinement study's runs have their own tables
+    # (refinement_study.study_tables)
     ablation = mean_and_spread(
-        rows, ('method', 'labeled', 'epochs', 'smoothing', 'quality',
-               'conf_thresh', 'pretrained'))
+        [r for r in rows
+         if r['refined_from'] is None and r['enhance_after'] is None],
+        ('method', 'labeled', 'epochs', 'smoothing', 'quality',
+         'conf_thresh', 'pretrained'))
     lines += [
         '', '## All settings', '',
         '| method | labeled | epochs | smoothing | quality | tau | backbone '

@@ -47,6 +47,15 @@ class ToyRun:
             the config's (0.7 for ``zsl``). Defaults to None.
         pretrained (bool): Start from the configs' pretrained backbone;
             False trains from scratch (the control). Defaults to True.
+        refined_from (str, optional): Train on the labels refined from the
+            round-1 model of this method (``tools/refine_pseudo_labels.py``;
+            the refinement study) instead of the simulated zero-shot labels.
+            Defaults to None.
+        segments (bool): Those labels were refined with ``--segments``.
+            Defaults to False.
+        enhance_after (int, optional): ``zsl``: epochs of ``pseudo`` training
+            before the enhancement starts (``semi_train_cfg.enhance_after``,
+            in iterations). Defaults to None.
     """
     method: str
     labeled: int
@@ -56,19 +65,30 @@ class ToyRun:
     quality: float = 0.6
     conf_thresh: Optional[float] = None
     pretrained: bool = True
+    refined_from: Optional[str] = None
+    segments: bool = False
+    enhance_after: Optional[int] = None
 
     def __post_init__(self) -> None:
         if self.method not in METHOD_CONFIGS:
             raise ValueError(f'method must be one of {list(METHOD_CONFIGS)},'
                              f' got {self.method!r}')
+        if self.segments and self.refined_from is None:
+            raise ValueError('segments=True needs refined_from (the labels '
+                             'refined with --segments)')
 
     @property
     def name(self) -> str:
         smoothing = '' if self.smoothing is None else f'_ls{self.smoothing:g}'
         tau = '' if self.conf_thresh is None else f'_tau{self.conf_thresh:g}'
         scratch = '' if self.pretrained else '_scratch'
-        return (f'{self.method}{smoothing}{tau}_n{self.labeled}_s{self.seed}'
-                f'_e{self.epochs}_q{self.quality:g}{scratch}')
+        warmup = '' if self.enhance_after is None else \
+            f'_ea{self.enhance_after}'
+        refined = '' if self.refined_from is None else \
+            f'_r2{self.refined_from}{"_seg" if self.segments else ""}'
+        return (f'{self.method}{smoothing}{tau}{warmup}{refined}'
+                f'_n{self.labeled}_s{self.seed}_e{self.epochs}'
+                f'_q{self.quality:g}{scratch}')
 
     def as_row(self) -> Dict:
         return asdict(self)
@@ -107,7 +127,24 @@ def cfg_options(run: ToyRun, world_dir: str,
             f'model.semi_train_cfg.conf_thresh={run.conf_thresh}')
     if not run.pretrained:
         options.append('model.segmentor.backbone.init_cfg=None')
+    if run.enhance_after is not None:
+        iterations = run.enhance_after * iterations_per_epoch(
+            world_dir, split, METHOD_CONFIGS[run.method])
+        options.append(f'model.semi_train_cfg.enhance_after={iterations}')
     return options
+
+
+def iterations_per_epoch(world_dir: str, split: str, config: str) -> int:
+    """Training iterations of one epoch: batches of the config's unlabeled
+    images per GPU over the split's unlabeled set (one process)."""
+    from mmengine.config import Config
+
+    from .io import read_split_stems
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    per_batch = Config.fromfile(osp.join(
+        repo, config)).train_dataloader.sampler.num_unlabeled
+    unlabeled = read_split_stems(osp.join(world_dir, split, 'unlabeled.txt'))
+    return len(unlabeled) // per_batch
 
 
 def parse_miou(log_text: str) -> float:

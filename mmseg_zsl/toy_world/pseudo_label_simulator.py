@@ -8,6 +8,7 @@ rates, so a lower quality adds errors to those of a higher one (the same
 seed gives nested error sets, and mIoU falls monotonically in practice).
 """
 import glob
+import os
 import os.path as osp
 import zlib
 from collections import Counter
@@ -85,7 +86,9 @@ def simulate_label(gt: np.ndarray,
                    partners: Optional[Dict[int, int]] = None,
                    unassigned_label: int = 0,
                    ignore_index: int = IGNORE_INDEX,
-                   stats: Optional[Counter] = None) -> np.ndarray:
+                   stats: Optional[Counter] = None,
+                   segments_out: Optional[List[np.ndarray]] = None
+                   ) -> np.ndarray:
     """Simulated zero-shot label of one image.
 
     Args:
@@ -103,6 +106,12 @@ def simulate_label(gt: np.ndarray,
             Defaults to 255.
         stats (Counter, optional): incremented per error type.
             Defaults to None.
+        segments_out (list, optional): receives the (H, W) bool segments the
+            errors were decided on, as SAM would have cut them: each object
+            as painted (with its boundary error), each missed object whole,
+            and each background cell (the Voronoi cells of the false
+            positives, inside the ground-truth background). The label does
+            not depend on it. Defaults to None.
 
     Returns:
         np.ndarray: uint8 (H, W) pseudo label.
@@ -121,8 +130,14 @@ def simulate_label(gt: np.ndarray,
     seeds = rng.uniform(0, 1, (noise.background_segments, 2)) * (h, w)
     fp_draws = rng.random((noise.background_segments, 2))
 
-    if noise.background_fp_rate > 0 and num_classes > 1:
+    cells = None
+    if segments_out is not None and noise.background_segments:
         cells = _voronoi_cells(h, w, seeds)
+        segments_out.extend(region for region in (
+            (gt == 0) & (cells == j)
+            for j in range(noise.background_segments)) if region.any())
+    if noise.background_fp_rate > 0 and num_classes > 1:
+        cells = _voronoi_cells(h, w, seeds) if cells is None else cells
         for j, (u_fp, u_cls) in enumerate(fp_draws):
             region = (gt == 0) & (cells == j)
             if u_fp < noise.background_fp_rate and region.any():
@@ -166,6 +181,12 @@ def simulate_label(gt: np.ndarray,
                 out[mask & ~region] = unassigned_label
                 stats['eroded'] += 1
         out[region] = label
+        if segments_out is not None:
+            segments_out.append(region)
+    if segments_out is not None:  # missed and lost objects are cut too
+        painted = {id(mask) for _, mask, _, _ in kept}
+        segments_out.extend(mask for mask, _ in segments
+                            if id(mask) not in painted)
     return out
 
 
@@ -185,6 +206,17 @@ def _wrong_class(cls: int, u: np.ndarray, num_classes: int,
     return choices[int(u[_U_CLASS] * len(choices))]
 
 
+def _write_segments(segments_dir: str, stem: str, size: Tuple[int, int],
+                    masks: List[np.ndarray]) -> None:
+    """One image's segments as an annotation cache file."""
+    from mmseg_zsl.annotation.cache import ImageRecord
+    from mmseg_zsl.annotation.output_dir import CACHE_DIR, output_paths
+    os.makedirs(osp.join(segments_dir, CACHE_DIR), exist_ok=True)
+    stacked = np.stack(masks) if masks else np.zeros((0, *size), bool)
+    ImageRecord(tuple(size), ImageRecord.encode_masks(stacked)).save(
+        output_paths(segments_dir, stem)[1])
+
+
 def _image_rng(seed: int, stem: str) -> np.random.Generator:
     """Per-image generator, independent of processing order."""
     return np.random.default_rng([seed, zlib.crc32(stem.encode('utf-8'))])
@@ -200,6 +232,7 @@ def simulate_pseudo_labels(gt_dir: str,
                            unassigned_label: int = 0,
                            ignore_index: int = IGNORE_INDEX,
                            show_progress: bool = True,
+                           segments_dir: Optional[str] = None,
                            **noise_overrides) -> Dict:
     """Write simulated zero-shot pseudo labels ``<out_dir>/<stem>.png``.
 
@@ -220,6 +253,11 @@ def simulate_pseudo_labels(gt_dir: str,
         ignore_index (int): ignore label of the ground truth.
             Defaults to 255.
         show_progress (bool): show a progress bar. Defaults to True.
+        segments_dir (str, optional): also write the segments the errors
+            were decided on (see :func:`simulate_label`) as an annotation
+            cache, ``<segments_dir>/cache/<stem>.npz``, which
+            ``tools/refine_pseudo_labels.py --segments`` reads. Defaults to
+            None.
         **noise_overrides: fields of :class:`PseudoLabelNoise`.
 
     Returns:
@@ -259,10 +297,13 @@ def simulate_pseudo_labels(gt_dir: str,
         inst = None
         if instance_dir is not None:
             inst = read_label_png(osp.join(instance_dir, f'{stem}.png'))
+        cut = None if segments_dir is None else []
         label = simulate_label(gt, noise, _image_rng(seed, stem),
                                num_classes, inst, partners, unassigned_label,
-                               ignore_index, stats)
+                               ignore_index, stats, cut)
         write_png(osp.join(out_dir, f'{stem}.png'), label, palette)
+        if cut is not None:
+            _write_segments(segments_dir, stem, gt.shape, cut)
         valid = gt != ignore_index
         correct += int((label[valid] == gt[valid]).sum())
         total += int(valid.sum())

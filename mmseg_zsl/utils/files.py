@@ -7,6 +7,7 @@ one, never a partial one (only a ``.<name>.*.tmp`` file, which
 :func:`remove_stale_temp_files` clears). The new file gets the permissions
 ``open()`` would give it (0666 minus the umask), not ``mkstemp``'s 0600.
 """
+import hashlib
 import os
 import os.path as osp
 import tempfile
@@ -76,3 +77,12 @@ def image_stem(path: str) -> str:
     """The file name of an image without its directory and extension: the
     key that links an image to its label, cache and prompts."""
     return osp.splitext(osp.basename(path))[0]
+
+
+def file_sha256(path: str) -> str:
+    """SHA-256 hex digest of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as file:
+        for block in iter(lambda: file.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()

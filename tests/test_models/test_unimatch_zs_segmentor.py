@@ -264,6 +264,47 @@ def test_pseudo_mode_is_plain_ce_on_the_weak_view_in_one_pass():
                                0.5 * ref.sup_loss())
 
 
+def test_enhance_after_trains_as_pseudo_then_enhances():
+    """zsl with enhance_after=2: iterations 1-2 are pseudo's plain CE of the
+    weak view against the zero-shot label (not zsl's smoothed loss), the
+    third zsl's enhanced targets; the count survives a checkpoint."""
+    model = _build(mode='zsl', fp_dropout=0.0, enhance_after=2).eval()
+    inputs, samples = make_batch()
+    ref = _Reference(model, inputs, samples)
+    target = ref.zs.masked_fill(ref.padding, IGNORE)
+    expected_pseudo = 0.5 * F.cross_entropy(
+        _up(ref.logits_w), target, ignore_index=IGNORE)
+    for _ in range(2):
+        losses = model.loss(inputs, samples)
+        assert {k for k in losses if 'loss' in k} == {
+            'sup.decode.loss_ce', 'unsup.loss_pseudo'
+        }
+        torch.testing.assert_close(losses['unsup.loss_pseudo'],
+                                   expected_pseudo)
+    resumed = _build(mode='zsl', fp_dropout=0.0, enhance_after=2).eval()
+    assert int(resumed.train_iter) == 0
+    load_state_dict(resumed, model.state_dict())
+    assert int(resumed.train_iter) == 2
+    tau = 0.7
+    confident = ref.conf >= tau
+    y_e = torch.where(confident, ref.pred, ref.zs)
+    y_e[ref.padding | ((ref.zs == IGNORE) & ~confident)] = IGNORE
+    losses = resumed.loss(inputs, samples)
+    assert {k for k in losses if 'loss' in k} == {
+        'sup.decode.loss_ce', 'unsup.loss_fp', 'unsup.loss_s1',
+        'unsup.loss_s2'
+    }
+    torch.testing.assert_close(
+        losses['unsup.loss_fp'], 0.5 * 0.5 * F.cross_entropy(
+            _up(ref.logits_w), y_e, ignore_index=IGNORE,
+            label_smoothing=1 / NUM_CLASSES))
+
+
+def test_enhance_after_off_adds_no_buffer():
+    """Checkpoints of every other config keep their keys."""
+    assert 'train_iter' not in _build(mode='zsl').state_dict()
+
+
 def test_supervised_mode_with_only_the_sup_branch():
     model = _build(tiny_deeplabv3plus(), mode='supervised')
     inputs, samples = make_batch(branches=('sup', ))
@@ -286,6 +327,9 @@ def test_supervised_mode_with_only_the_sup_branch():
     dict(strong_weights=(0.25, 0.25, 0.5)),
     dict(to_background_thresh=-0.1),
     dict(weak_weight=-1.0),
+    dict(enhance_after=-1),
+    dict(enhance_after=2.5),
+    dict(mode='pseudo', enhance_after=10),
 ])
 def test_invalid_semi_train_cfg_raises(cfg):
     with pytest.raises(ValueError):

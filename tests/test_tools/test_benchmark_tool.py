@@ -66,3 +66,73 @@ def test_parallel_runs_and_resume_after_a_failure(tmp_path, monkeypatch):
     assert len(rows) == 6
     summary = (tmp_path / 'summary.md').read_text()
     assert '| zsl | 5.00 ± 7.07 (2) |' in summary
+
+
+def test_refinement_study_order_labels_and_resume(tmp_path, monkeypatch):
+    """Each pair's chain in the pre-registered order, round 2 on its own
+    refined labels, two chains at once, resume after a failure."""
+    tool = _load_tool()
+    monkeypatch.setattr(
+        tool, 'prepare_world',
+        lambda out, *a, **k: {0.6: osp.join(out, 'pseudo_labels_q0.6')})
+    steps, lock, fail = {}, threading.Lock(), [True]
+
+    def fake_train(run, world, labels, work_root, repo):
+        with lock:
+            steps.setdefault((run.labeled, run.seed), []).append(
+                (run.name, osp.basename(osp.dirname(labels))
+                 if run.refined_from else osp.basename(labels)))
+        if run.name == 'zsl_ea24_n32_s0_e48_q0.6' and fail[0]:
+            raise RuntimeError('interrupted')
+        # round 2 from zsl with segments is 3 points better than the rest
+        bonus = 3.0 if run.refined_from == 'zsl' and run.segments else 0.0
+        return dict(run.as_row(), miou=60.0 + run.seed + bonus, seconds=1)
+
+    def fake_refine(refinement, world, pseudo, segments, work_root, out,
+                    repo, num_classes):
+        with lock:
+            steps.setdefault((refinement.round1.labeled,
+                              refinement.round1.seed), []).append(
+                                  ('refine ' + refinement.name, None))
+        return dict(round1=refinement.round1.name,
+                    round1_method=refinement.round1.method,
+                    labeled=refinement.round1.labeled,
+                    seed=refinement.round1.seed,
+                    segments=refinement.segments, label_miou=70.0,
+                    zero_shot_miou=59.0, changed_percent=4.0, seconds=1)
+
+    monkeypatch.setattr(tool, 'train_and_test', fake_train)
+    monkeypatch.setattr(tool, 'refine', fake_refine)
+    args = ['--study', 'refinement', '--out-dir', str(tmp_path),
+            '--seeds', '0', '1', '--jobs', '2']
+    with pytest.raises(RuntimeError, match='interrupted'):
+        tool.main(args)
+    chain = steps[(8, 0)]
+    assert [name for name, _ in chain] == [
+        'pseudo_n8_s0_e24_q0.6', 'zsl_n8_s0_e24_q0.6',
+        'refine pseudo_n8_s0_e24_q0.6', 'pseudo_r2pseudo_n8_s0_e24_q0.6',
+        'refine pseudo_n8_s0_e24_q0.6_seg',
+        'pseudo_r2pseudo_seg_n8_s0_e24_q0.6', 'refine zsl_n8_s0_e24_q0.6',
+        'pseudo_r2zsl_n8_s0_e24_q0.6', 'refine zsl_n8_s0_e24_q0.6_seg',
+        'pseudo_r2zsl_seg_n8_s0_e24_q0.6', 'pseudo_n8_s0_e48_q0.6',
+        'zsl_n8_s0_e48_q0.6', 'zsl_ea24_n8_s0_e48_q0.6'
+    ]
+    # round 2 trains on the labels its own refinement wrote
+    assert dict(chain)['pseudo_r2zsl_seg_n8_s0_e24_q0.6'] == \
+        'zsl_n8_s0_e24_q0.6_seg'
+    assert dict(chain)['pseudo_n8_s0_e48_q0.6'] == 'pseudo_labels_q0.6'
+    steps.clear()
+    fail[0] = False
+    tool.main(args)
+    # the other chains went on after the failure: only the failed run is
+    # left for the rerun
+    assert steps == {(32, 0): [('zsl_ea24_n32_s0_e48_q0.6',
+                                'pseudo_labels_q0.6')]}
+    summary = (tmp_path / 'summary.md').read_text()
+    # seeds 0 and 1: 60 / 61 (std 0.71); round 2 from zsl with segments
+    # 63 / 64: +3.00 against both baselines, beyond the spread
+    assert '| `pseudo` 48 | 60.50 ± 0.71 (2) <br> 60.00 / 61.00 |' in summary
+    assert ('| round 2 from `zsl`, segments | +3.00 vs 0.71: **yes** | '
+            '+3.00 vs 0.71: **yes** | +3.00 vs 0.71: **yes** | '
+            '+3.00 vs 0.71: **yes** |') in summary
+    assert '| round 2 from `pseudo` | +0.00 vs 0.71: no |' in summary

@@ -61,10 +61,26 @@ def test_run_names_are_distinct_and_methods_checked():
         ToyRun('zsl', 8, conf_thresh=0.95).name,
         ToyRun('pseudo', 8).name,
         ToyRun('pseudo', 8, pretrained=False).name,
+        ToyRun('pseudo', 8, refined_from='zsl').name,
+        ToyRun('pseudo', 8, refined_from='zsl', segments=True).name,
+        ToyRun('pseudo', 8, refined_from='pseudo').name,
+        ToyRun('zsl', 8, enhance_after=2).name,
     }
-    assert len(names) == 8
+    assert len(names) == 12
+    # the names of earlier runs (and their work dirs) are unchanged
+    assert ToyRun('zsl', 8, epochs=24).name == 'zsl_n8_s0_e24_q0.6'
     with pytest.raises(ValueError, match='method must be one of'):
         ToyRun('fixmatch', 8)
+    with pytest.raises(ValueError, match='segments=True needs refined_from'):
+        ToyRun('pseudo', 8, segments=True)
+
+
+def test_enhance_after_is_given_in_epochs_of_the_split(small_world):
+    """24 unlabeled-set passes at 4 labeled of 24: 20 unlabeled images, 4
+    per batch -> 5 iterations per epoch."""
+    options = cfg_options(ToyRun('zsl', 4, enhance_after=3),
+                          str(small_world), 'pseudo')
+    assert 'model.semi_train_cfg.enhance_after=15' in options
 
 
 def test_parse_miou_reads_the_last_evaluation():
@@ -128,7 +144,8 @@ def test_older_csv_without_tau_is_read_and_rewritten(tmp_path):
     assert lines[0].split(',') == list(FIELDS)
     # rows written before the pretrained backbone existed trained from
     # scratch
-    assert lines[1] == 'zsl,8,0,24,,0.6,,False,17.5,510.0'
+    # (and no refinement-study settings)
+    assert lines[1] == 'zsl,8,0,24,,0.6,,False,,False,,17.5,510.0'
     back = read_results(str(path))
     assert [r['conf_thresh'] for r in back] == [None, 0.95]
     assert [r['pretrained'] for r in back] == [False, True]

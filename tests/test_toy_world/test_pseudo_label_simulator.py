@@ -239,3 +239,60 @@ def test_ignored_ground_truth_stays_ignored():
 def test_disk_kernel():
     assert disk(1).tolist() == [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
     assert disk(2).sum() == 13
+
+
+def _as_set(masks):
+    return {m.tobytes() for m in masks}
+
+
+def test_segments_are_the_objects_as_cut_and_the_background_cells():
+    """Object 1 missed (cut whole), object 2 dilated by a radius-1 disk
+    (cut as painted: 15x10 + 50 = 200 pixels); four background cells that
+    partition the background; the label is the same without segments."""
+    gt, inst = _two_objects()
+    noise = _noise(miss_rate=0.5, boundary_rate=1.0, dilate_prob=1.0,
+                   min_boundary_px=1, max_boundary_px=1,
+                   background_segments=4)
+    # find a seed whose draws miss object 1 and keep object 2
+    for seed in range(50):
+        draws = np.random.default_rng(seed).random((2, 8))
+        if draws[0, 0] < 0.5 <= draws[1, 0]:
+            break
+    segments = []
+    out = _simulate(gt, noise, inst, seed=seed, segments_out=segments)
+    assert np.array_equal(out, _simulate(gt, noise, inst, seed=seed))
+    objects = [s for s in segments if (s & (gt > 0)).any()]
+    cells = [s for s in segments if not (s & (gt > 0)).any()]
+    assert len(objects) == 2 and len(cells) <= 4
+    assert _as_set([inst == 1]) <= _as_set(objects)
+    painted = next(s for s in objects if s[inst == 2].all())
+    assert painted.sum() == 200 and np.array_equal(painted, out == 3)
+    union = np.zeros_like(gt, bool)
+    for cell in cells:
+        assert not (union & cell).any()
+        union |= cell
+    assert np.array_equal(union, gt == 0)
+
+
+def test_segments_are_written_as_an_annotation_cache(small_world, tmp_path):
+    from mmseg_zsl.annotation.cache import ImageRecord
+    world = str(small_world)
+    split = f'{world}/splits/train.txt'
+    simulate_pseudo_labels(f'{world}/masks', f'{world}/instances',
+                           str(tmp_path / 'plain'), quality=0.5,
+                           split_file=split, show_progress=False)
+    simulate_pseudo_labels(f'{world}/masks', f'{world}/instances',
+                           str(tmp_path / 'labels'), quality=0.5,
+                           split_file=split, show_progress=False,
+                           segments_dir=str(tmp_path / 'segments'))
+    for stem in read_split_stems(split):
+        label = read_label_png(f'{tmp_path}/labels/{stem}.png')
+        assert np.array_equal(
+            label, read_label_png(f'{tmp_path}/plain/{stem}.png'))
+        record = ImageRecord.from_file(
+            f'{tmp_path}/segments/cache/{stem}.npz')
+        assert tuple(record.image_size) == label.shape
+        covered = record.decode_masks().any(0)
+        gt = read_label_png(f'{world}/masks/{stem}.png')
+        # objects are cut; only eroded rims (unassigned: 0) are left out
+        assert (label[(gt > 0) & ~covered] == 0).all()

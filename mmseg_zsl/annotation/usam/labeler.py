@@ -6,13 +6,13 @@ mask NMS among the kept ones, then painted like every annotator's segments
 (largest first, smaller masks win). So a new threshold or a retrained
 classifier relabels from the cache without SAM.
 """
-import hashlib
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 import torch
 
+from mmseg_zsl.utils.files import file_sha256
 from ..cache import ImageRecord
 from ..painting import paint_label_map
 from ..zero_shot.text import default_display_name
@@ -59,14 +59,6 @@ def match_class_names(classifier_classes: Sequence[str],
         lookup[n] if n in lookup else lookup[default_display_name(n)]
         for n in classifier_classes
     ]
-
-
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as file:
-        for block in iter(lambda: file.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class USamLabeler:

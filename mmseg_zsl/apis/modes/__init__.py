@@ -7,6 +7,7 @@ from typing import Dict
 
 from .base import AnnotationMode, Labeler, ModeSetup
 from .prompted import PromptedMode
+from .refine import RefineMode
 from .usam import USamMode
 from .zero_shot import ZeroShotMode
 
@@ -33,8 +34,9 @@ def get_mode(kind: str) -> AnnotationMode:
 register_mode(ZeroShotMode())
 register_mode(PromptedMode())
 register_mode(USamMode())
+register_mode(RefineMode())
 
 __all__ = [
     'AnnotationMode', 'Labeler', 'ModeSetup', 'MODES', 'register_mode',
-    'get_mode', 'ZeroShotMode', 'PromptedMode', 'USamMode'
+    'get_mode', 'ZeroShotMode', 'PromptedMode', 'USamMode', 'RefineMode'
 ]

@@ -1,7 +1,7 @@
 """The interface every labelling mode provides to the engine."""
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -46,6 +46,9 @@ class AnnotationMode(metaclass=ABCMeta):
     kinds: Tuple[str, ...] = ()
     #: Keyword options of :meth:`build` (others are an error).
     options: Tuple[str, ...] = ()
+    #: The command line that runs the mode, if not ``tools/annotate.py``
+    #: (``--prompts`` then does not offer it).
+    own_tool: Optional[str] = None
 
     @abstractmethod
     def build(self, kind: str, images: ImageSource, device: str,

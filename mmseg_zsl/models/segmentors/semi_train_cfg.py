@@ -35,6 +35,10 @@ _COMMON_DEFAULTS: Dict[str, Any] = dict(
     to_background_thresh=None,
     # - zsl, unimatch: the clean weak view is trained on the target too.
     weak_weight=0.0,
+    # - zsl: the first this many training iterations are mode pseudo's
+    #   (the weak view on the zero-shot labels, plain CE); the enhancement
+    #   starts once the model has learnt from them (0: from the start).
+    enhance_after=0,
 )
 
 _MODE_DEFAULTS: Dict[str, Dict[str, Any]] = dict(
@@ -83,6 +87,14 @@ def resolve_semi_train_cfg(
     if not cfg['weak_weight'] >= 0.0:
         raise ValueError('semi_train_cfg.weak_weight must be >= 0, but got '
                          f"{cfg['weak_weight']}.")
+    enhance_after = cfg['enhance_after']
+    if isinstance(enhance_after, bool) or not isinstance(
+            enhance_after, int) or enhance_after < 0:
+        raise ValueError('semi_train_cfg.enhance_after must be a number of '
+                         f'iterations >= 0, but got {enhance_after!r}.')
+    if enhance_after and mode != 'zsl':
+        raise ValueError('semi_train_cfg.enhance_after applies to mode '
+                         f"'zsl' only, but the mode is {mode!r}.")
     strong = tuple(cfg['strong_weights'])
     if len(strong) != 2:
         raise ValueError('semi_train_cfg.strong_weights must hold two '

@@ -1,6 +1,6 @@
 """UniMatch-style semi-supervised training with zero-shot enhanced labels."""
 import logging
-from typing import Dict, List, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -57,7 +57,9 @@ class UniMatchZSSegmentor(BaseSegmentor):
     ``to_background_thresh`` (zsl: a stricter threshold for turning a
     zero-shot object pixel into background) and ``weak_weight`` (zsl,
     unimatch: the clean weak view ``p_w`` is trained on the target too, as
-    ``unsup.loss_weak``).
+    ``unsup.loss_weak``) and ``enhance_after`` (zsl: the first N training
+    iterations are mode ``pseudo``'s, plain CE; counted in the buffer
+    ``train_iter``, which checkpoints keep).
 
     Every returned key containing ``loss`` is already weighted, so their sum
     is ``L``; other keys (``acc_seg``, ``conf_ratio``, ...) are logged only.
@@ -91,6 +93,12 @@ class UniMatchZSSegmentor(BaseSegmentor):
         self.unsup_loss = LabelSmoothCELoss(
             smoothing=self.semi_train_cfg['smoothing'])
         self._warned_single_cutmix = False
+        if self.semi_train_cfg['enhance_after']:
+            # Counted in the model, so a checkpoint resumes the warm-up
+            # where it stopped; the warm-up trains as mode pseudo does.
+            self.register_buffer('train_iter', torch.zeros((),
+                                                           dtype=torch.long))
+            self.warmup_loss = LabelSmoothCELoss(smoothing=0.0)
 
     # ------------------------------------------------------------------
     # Delegation to the wrapped model (inference, validation, test).
@@ -176,8 +184,20 @@ class UniMatchZSSegmentor(BaseSegmentor):
         if self.mode in ('zsl', 'pseudo'):
             _check_zero_shot_labels(data_samples['unsup_weak'], self.mode)
         if self.mode == 'pseudo':
-            return self._loss_pseudo(inputs, data_samples)
+            return self._loss_pseudo(inputs, data_samples, self.unsup_loss)
+        if self._warming_up():
+            return self._loss_pseudo(inputs, data_samples, self.warmup_loss)
         return self._loss_unimatch(inputs, data_samples)
+
+    def _warming_up(self) -> bool:
+        """Whether this iteration is one of the first ``enhance_after``
+        (counted here, one loss call per training iteration)."""
+        if not self.semi_train_cfg['enhance_after']:
+            return False
+        warming_up = int(self.train_iter) < self.semi_train_cfg[
+            'enhance_after']
+        self.train_iter += 1
+        return warming_up
 
     def _loss_unimatch(self, inputs: MultiInputs,
                        data_samples: MultiSamples) -> dict:
@@ -253,9 +273,10 @@ class UniMatchZSSegmentor(BaseSegmentor):
         losses.update(add_prefix(unsup, 'unsup'))
         return losses
 
-    def _loss_pseudo(self, inputs: MultiInputs,
-                     data_samples: MultiSamples) -> dict:
-        """Mode 'pseudo': CE of the weak view against the zero-shot label."""
+    def _loss_pseudo(self, inputs: MultiInputs, data_samples: MultiSamples,
+                     unsup_loss: LabelSmoothCELoss) -> dict:
+        """Mode 'pseudo' (and zsl's warm-up): the unlabeled loss of the weak
+        view against the zero-shot label."""
         num_l = inputs['sup'].shape[0]
         feats = self.extract_feat(
             torch.cat([inputs['sup'], inputs['unsup_weak']]))
@@ -269,7 +290,7 @@ class UniMatchZSSegmentor(BaseSegmentor):
                                   data_samples['sup'])
         losses['unsup.loss_pseudo'] = (
             self.semi_train_cfg['unsup_weight'] *
-            self._unsup_loss(logits[num_l:], target))
+            self._unsup_loss(logits[num_l:], target, unsup_loss))
         return losses
 
     # ------------------------------------------------------------------
@@ -314,10 +335,15 @@ class UniMatchZSSegmentor(BaseSegmentor):
                 seg._auxiliary_head_forward_train(feats_l, samples_l))
         return self._weighted(losses, 'sup', 'sup_weight')
 
-    def _unsup_loss(self, logits: Tensor, target: Target) -> Tensor:
-        """Unlabeled loss of logits (head resolution) against a target."""
+    def _unsup_loss(self,
+                    logits: Tensor,
+                    target: Target,
+                    unsup_loss: Optional[LabelSmoothCELoss] = None
+                    ) -> Tensor:
+        """Unlabeled loss of logits (head resolution) against a target
+        (``unsup_loss`` defaults to the mode's)."""
         label, pixel_weight = target
-        return self.unsup_loss(
+        return (unsup_loss or self.unsup_loss)(
             self._upsample(logits, label.shape[-2:]),
             label,
             weight=pixel_weight,
