@@ -83,10 +83,12 @@ def annotate(source: str,
         return manifest
 
     excluded = dict(setup.excluded)
+    # a mode with a tool of its own reports under its name
+    name = mode if get_mode(mode).own_tool else 'annotate'
     return run_annotation([p for p in images.paths if p not in excluded],
                           out_dir, setup.annotator, setup.labeler,
                           make_manifest, overwrite, dist, progress,
-                          excluded=setup.excluded)
+                          excluded=setup.excluded, name=name)
 
 
 def _check_overwrite_covers(out_dir: str, paths: Sequence[str]) -> None:
@@ -225,7 +227,8 @@ def run_annotation(image_paths: Sequence[str],
                    dist: Optional[DistInfo] = None,
                    progress: bool = True,
                    excluded: Sequence[Tuple[str, str]] = (),
-                   io_threads: int = IO_THREADS) -> Summaries:
+                   io_threads: int = IO_THREADS,
+                   name: str = 'annotate') -> Summaries:
     """Annotate images into ``out_dir``: the loop of :func:`annotate`.
 
     Args:
@@ -243,6 +246,7 @@ def run_annotation(image_paths: Sequence[str],
             left out by the mode, counted as failed (each rank its shard).
         io_threads (int): Images read ahead and outputs written behind the
             loop on threads (:mod:`.io_threads`); 0 does both inline.
+        name (str): What the summary line and progress bar call the run.
 
     Returns:
         tuple[RunSummary, RunSummary]: This rank's and all ranks' summary.
@@ -253,7 +257,7 @@ def run_annotation(image_paths: Sequence[str],
     items = dist.shard(list(zip(image_paths, stems)))
     left_out = [list(item) for item in dist.shard(list(excluded))]
     summary = RunSummary(
-        'annotate',
+        name,
         total=len(items) + len(left_out),
         failed=left_out,
         untrained_models=bool(manifest.get('untrained_models')))
@@ -268,7 +272,7 @@ def run_annotation(image_paths: Sequence[str],
         files = output_paths(out_dir, stem)
         plan.append((path, *files, _needs(path, *files, overwrite)))
     start = time.perf_counter()
-    with _progress(len(items), 'annotate', dist, progress) as bar, \
+    with _progress(len(items), name, dist, progress) as bar, \
             ImagePrefetcher([p for p, *_, what in plan if what == 'annotate'],
                             read_image, io_threads) as reader, \
             OutputWriter(io_threads) as writer:

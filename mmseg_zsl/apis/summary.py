@@ -8,7 +8,8 @@ class RunSummary:
     """What one rank (or all ranks, merged) did.
 
     Attributes:
-        mode (str): 'annotate' or 'relabel'.
+        mode (str): 'annotate', 'relabel' or a mode with its own tool
+            ('refine').
         total (int): Images given to this rank.
         done (int): Images labelled by this run.
         skipped (int): Images already done (resumed) and left as they were.

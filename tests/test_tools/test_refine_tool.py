@@ -141,6 +141,8 @@ def test_segments_are_decided_whole_and_runs_resume(setup, tmp_path, capsys):
     refine(setup, out, '--tau', '0', '--segments', setup['segments'])
     summary = json.loads((out / 'summary.json').read_text())
     assert (summary['done'], summary['skipped']) == (0, len(setup['stems']))
+    assert capsys.readouterr().out.startswith(
+        f'refine: 0 done, {len(setup["stems"])} skipped')
     with pytest.raises(ValueError, match='annotator_settings.tau: 0.0 there, '
                        '0.5 now'):
         refine(setup, out, '--tau', '0.5', '--segments', setup['segments'])
