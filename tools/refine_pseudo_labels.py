@@ -44,8 +44,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('checkpoint', help='a checkpoint of that config')
     parser.add_argument('out_dir', help='output directory (labels/ inside)')
     parser.add_argument(
-        '--tau', type=float, default=0.7,
-        help='confidence threshold (default 0.7, the paper\'s)')
+        '--tau', type=float,
+        help='confidence threshold (default: mode zsl\'s conf_thresh, 0.7, '
+        'the paper\'s)')
     parser.add_argument(
         '--segments',
         help='annotation output (or cache) directory of the same images: '
@@ -94,7 +95,8 @@ def main(argv=None) -> None:
     print(merged.line(), flush=True)
     print(f'refined {counts["num_images"]} labels in {labels}: '
           f'{counts["changed_percent"]:.2f}% of the pixels changed, '
-          f'{counts["confident_percent"]:.2f}% confident (tau {args.tau:g})'
+          f'{counts["confident_percent"]:.2f}% confident (tau '
+          f'{manifest["annotator_settings"]["tau"]:g})'
           f'; train on them with --cfg-options {REFINE_DATASET_KEY}.'
           f'pseudo_label_dir={osp.abspath(labels)}', flush=True)
 

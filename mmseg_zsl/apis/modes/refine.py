@@ -17,6 +17,7 @@ import torch
 
 from mmseg_zsl.annotation.cache import cached_image_size, read_cache_arrays
 from mmseg_zsl.annotation.output_dir import output_paths
+from mmseg_zsl.models.segmentors.semi_train_cfg import resolve_semi_train_cfg
 from mmseg_zsl.utils.files import file_sha256, image_stem
 from ..inputs import ImageSource, build_config_dataset
 from .base import AnnotationMode, Labeler, ModeSetup
@@ -93,8 +94,6 @@ def load_checked_checkpoint(model: torch.nn.Module, checkpoint: str,
     """Load a checkpoint, refusing one whose tensors do not fit the model
     (e.g. another class count), which mmengine would only warn about."""
     from mmengine.runner import load_checkpoint
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist.')
     state = torch.load(checkpoint, map_location='cpu', weights_only=True)
     state = {  # as mmengine's load_checkpoint revises them
         re.sub(r'^module\.', '', k): v
@@ -152,7 +151,8 @@ class RefineMode(AnnotationMode):
     """``refine``: Eq. 7 offline, from a checkpoint.
 
     Options: ``config`` (a loaded mmengine ``Config``, required),
-    ``checkpoint`` (required), ``tau`` (default 0.7, the paper's), ``flip``
+    ``checkpoint`` (required), ``tau`` (default: ``zsl``'s ``conf_thresh``,
+    0.7, the paper's), ``flip``
     (default False), ``segments`` (an annotation output or cache directory
     whose masks are decided as a whole; default None).
     """
@@ -169,7 +169,10 @@ class RefineMode(AnnotationMode):
                                                  label_from_record)
         self.check_options(options)
         cfg, checkpoint = options['config'], options['checkpoint']
-        tau = 0.7 if options.get('tau') is None else float(options['tau'])
+        tau = options.get('tau')
+        if tau is None:  # the paper's tau, from its one home
+            tau = resolve_semi_train_cfg(dict(mode='zsl'))['conf_thresh']
+        tau = float(tau)
         if not 0.0 <= tau <= 1.0:
             raise ValueError(f'--tau is a confidence in [0, 1], got {tau}.')
         segments = options.get('segments')
