@@ -270,7 +270,10 @@ def study_tables(rows: Sequence[Dict], refined: Sequence[Dict],
         lines.append(f'| {arm} | ' + ' | '.join(cells) + ' |')
     by_labels = ('round1_method', 'segments', 'labeled')
     quality = mean_and_spread(refined, by_labels, 'label_miou')
-    zero_shot = mean_and_spread(refined, ('labeled', ), 'zero_shot_miou')
+    # one zero-shot score per labeled set (every refinement repeats it)
+    per_set = {(r['labeled'], r['seed']): r for r in refined}.values()
+    zero_shot = mean_and_spread(list(per_set), ('labeled', ),
+                                'zero_shot_miou')
     changed = mean_and_spread(refined, by_labels, 'changed_percent')
     lines += ['', '## Refined labels against the ground truth of the '
               'unlabeled images: mIoU (%), pixels changed (%)', '',

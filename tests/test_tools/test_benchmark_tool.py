@@ -136,3 +136,5 @@ def test_refinement_study_order_labels_and_resume(tmp_path, monkeypatch):
             '+3.00 vs 0.71: **yes** | +3.00 vs 0.71: **yes** | '
             '+3.00 vs 0.71: **yes** |') in summary
     assert '| round 2 from `pseudo` | +0.00 vs 0.71: no |' in summary
+    # one zero-shot score per labeled set, not one per refinement
+    assert '| zero-shot (simulated, q 0.6) | 59.00 ± 0.00 (2) |' in summary
