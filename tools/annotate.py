@@ -29,9 +29,8 @@ from mmseg_zsl.apis import MODES, DistInfo, annotate, relabel
 from mmseg_zsl.apis.cli import (add_input_arguments, add_label_arguments,
                                 add_model_arguments, add_prompted_arguments,
                                 add_usam_arguments, mode_options)
-from mmseg_zsl.utils import exit_distributed_run
 from mmseg_zsl.utils.tool_exit import (ALLOW_FAILURES_HELP, ToolArgumentParser,
-                                       finished_status, run_tool)
+                                       exit_tool, finished_status, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -120,6 +119,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    status = run_tool(main, resumable=True)
-    exit_distributed_run(status)
-    sys.exit(status)
+    exit_tool(run_tool(main, resumable=True))

@@ -30,10 +30,9 @@ from mmseg_zsl.annotation.output_dir import (cached_stems, read_manifest,
 from mmseg_zsl.apis import DistInfo, annotate
 from mmseg_zsl.apis.modes.refine import REFINE_DATASET_KEY, refinement_counts
 from mmseg_zsl.apis.summary import RunSummary
-from mmseg_zsl.utils import exit_distributed_run
 from mmseg_zsl.utils.files import image_stem
 from mmseg_zsl.utils.tool_exit import (ALLOW_FAILURES_HELP, ToolArgumentParser,
-                                       finished_status, run_tool)
+                                       exit_tool, finished_status, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -113,6 +112,4 @@ def _record_refinement(args: argparse.Namespace,
 
 
 if __name__ == '__main__':
-    status = run_tool(main, resumable=True)
-    exit_distributed_run(status)
-    sys.exit(status)
+    exit_tool(run_tool(main, resumable=True))

@@ -89,6 +89,28 @@ def finished_status(summary, out_dir: str, allow_failures: bool = False,
     return EXIT_OK if allow_failures else EXIT_FAILURES
 
 
+#: Set by tools/dist_annotate.sh: torchrun exits 1 whatever its workers'
+#: status, so a tool that finished with a non-zero status writes it here
+#: for the script to exit with.
+STATUS_FILE_VARIABLE = 'MMSEG_ZSL_STATUS_FILE'
+
+
+def exit_tool(status: int) -> None:
+    """End a tool with ``status`` (also under torchrun, through gloo).
+
+    Args:
+        status (int): What :func:`run_tool` returned.
+    """
+    from .cpu_distributed import exit_distributed_run
+    from .files import atomic_write_text
+    status_file = os.environ.get(STATUS_FILE_VARIABLE)
+    if status and status_file:
+        # Every rank writes the same status; atomic writes cannot mix.
+        atomic_write_text(status_file, f'{status}\n')
+    exit_distributed_run(status)
+    sys.exit(status)
+
+
 def run_tool(main: Callable[[], Optional[int]],
              resumable: bool = False) -> int:
     """Run a tool's ``main``, ending expected errors with one line.

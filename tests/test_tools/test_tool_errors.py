@@ -12,6 +12,7 @@ import pytest
 
 from mmseg_zsl.utils.tool_exit import EXIT_FAILURES
 from .._images import write_noise_images
+from .test_annotate_tool import free_port
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = ['--random-init', 'tiny', '--device', 'cpu', '--no-progress',
@@ -146,3 +147,27 @@ def test_one_unreadable_image_fails_the_run_not_the_others(images, tmp_path):
     assert not osp.exists(osp.join(out, 'failures.json'))
     with open(osp.join(out, 'manifest.json')) as file:
         assert 'failures' not in json.load(file)
+
+
+@pytest.mark.e2e
+def test_dist_annotate_exits_with_the_failures_status(images, tmp_path):
+    """One rank's image fails: every rank exits 3 and the script too
+    (torchrun alone exits 1)."""
+    with open(osp.join(images, 'im9.png'), 'wb') as file:
+        file.write(b'not a png')  # rank 1's second image
+    out = str(tmp_path / 'out')
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
+               OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools', 'dist_annotate.sh'), images, '2',
+         out, '--threshold', '0.2', *TINY],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == EXIT_FAILURES, result.stderr[-3000:]
+    assert '3 done, 0 skipped (already done), 1 failed of 4' in \
+        result.stdout
+    assert list(failures_of(out)) == ['im9.png']
+    allowed = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools', 'dist_annotate.sh'), images, '2',
+         out, '--threshold', '0.2', '--allow-failures', *TINY],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert allowed.returncode == 0, allowed.stderr[-3000:]

@@ -7,8 +7,9 @@ import pytest
 from mmseg_zsl.annotation.output_dir import (FAILURES_NAME, read_manifest,
                                              write_failures, write_manifest)
 from mmseg_zsl.apis.summary import RunSummary
-from mmseg_zsl.utils.tool_exit import (EXIT_FAILURES, EXIT_OK, finished_status,
-                                       run_tool)
+from mmseg_zsl.utils.tool_exit import (EXIT_FAILURES, EXIT_OK,
+                                       STATUS_FILE_VARIABLE, exit_tool,
+                                       finished_status, run_tool)
 
 FAILED = [['a.png', 'cannot read image'], ['b.png', 'no such file']]
 
@@ -66,3 +67,16 @@ def test_failures_file_and_manifest(tmp_path):
 def test_run_tool_returns_mains_status():
     assert run_tool(lambda: None) == EXIT_OK
     assert run_tool(lambda: EXIT_FAILURES) == EXIT_FAILURES
+
+
+def test_exit_tool_leaves_the_status_for_the_dist_script(tmp_path,
+                                                         monkeypatch):
+    status_file = tmp_path / 'status'
+    monkeypatch.setenv(STATUS_FILE_VARIABLE, str(status_file))
+    with pytest.raises(SystemExit) as ended:
+        exit_tool(EXIT_OK)
+    assert ended.value.code == EXIT_OK and not status_file.exists()
+    with pytest.raises(SystemExit) as ended:
+        exit_tool(EXIT_FAILURES)
+    assert ended.value.code == EXIT_FAILURES
+    assert status_file.read_text() == '3\n'
