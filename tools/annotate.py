@@ -29,12 +29,14 @@ from mmseg_zsl.apis import MODES, DistInfo, annotate, relabel
 from mmseg_zsl.apis.cli import (add_input_arguments, add_label_arguments,
                                 add_model_arguments, add_prompted_arguments,
                                 add_usam_arguments, mode_options)
-from mmseg_zsl.utils.tool_exit import (ALLOW_FAILURES_HELP, ToolArgumentParser,
-                                       exit_tool, finished_status, run_tool)
+from mmseg_zsl.utils.tool_exit import (ALLOW_FAILURES_HELP, EXIT_STATUS_HELP,
+                                       ToolArgumentParser, exit_tool,
+                                       finished_status, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolArgumentParser(
+        epilog=EXIT_STATUS_HELP,
         description='Pseudo labels of a dataset\'s images: zero-shot SAM + '
         'CLIP/GEM (the paper), SAM prompted by weak annotations, or U-SAM; '
         'cached and resumable. Flags left unset keep the library defaults.')

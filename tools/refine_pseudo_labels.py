@@ -31,12 +31,14 @@ from mmseg_zsl.apis import DistInfo, annotate
 from mmseg_zsl.apis.modes.refine import REFINE_DATASET_KEY, refinement_counts
 from mmseg_zsl.apis.summary import RunSummary
 from mmseg_zsl.utils.files import image_stem
-from mmseg_zsl.utils.tool_exit import (ALLOW_FAILURES_HELP, ToolArgumentParser,
-                                       exit_tool, finished_status, run_tool)
+from mmseg_zsl.utils.tool_exit import (ALLOW_FAILURES_HELP, EXIT_STATUS_HELP,
+                                       ToolArgumentParser, exit_tool,
+                                       finished_status, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolArgumentParser(
+        epilog=EXIT_STATUS_HELP,
         description='Refined pseudo labels: a checkpoint\'s prediction '
         'where its confidence >= tau, else the zero-shot label (Eq. 7 '
         'offline), for the unlabeled images of a training config.')

@@ -33,6 +33,13 @@ EXIT_BAD_ARGUMENTS = 2
 EXIT_FAILURES = 3
 EXIT_INTERRUPTED = 130
 
+#: The ``--help`` epilog of the tools with ``--allow-failures``.
+EXIT_STATUS_HELP = (
+    f'exit status: {EXIT_OK} every image done or skipped as done; '
+    f'{EXIT_COULD_NOT_START} could not start (one line says why); '
+    f'{EXIT_BAD_ARGUMENTS} bad arguments; {EXIT_FAILURES} finished with '
+    f'failures (listed in OUT_DIR/failures.json); {EXIT_INTERRUPTED} '
+    'interrupted (docs/annotation.md, "Exit status")')
 #: Help of the ``--allow-failures`` flag, the same in every tool.
 ALLOW_FAILURES_HELP = (
     f'exit with status 0 even if some images failed (default: status '
