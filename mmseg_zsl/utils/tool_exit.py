@@ -20,7 +20,7 @@ import argparse
 import os
 import os.path as osp
 import sys
-from typing import Callable, Optional
+from typing import Any, Callable
 
 from mmseg_zsl.annotation.output_dir import FAILURES_NAME
 
@@ -118,13 +118,13 @@ def exit_tool(status: int) -> None:
     sys.exit(status)
 
 
-def run_tool(main: Callable[[], Optional[int]],
+def run_tool(main: Callable[[], Any],
              resumable: bool = False) -> int:
     """Run a tool's ``main``, ending expected errors with one line.
 
     Args:
         main (Callable): The tool's entry point (reads ``sys.argv``); may
-            return an exit status (None means 0).
+            return an exit status (anything but an int means 0).
         resumable (bool): Whether running the same command again continues
             an interrupted run (said on Ctrl-C).
 
@@ -134,7 +134,9 @@ def run_tool(main: Callable[[], Optional[int]],
     """
     name = osp.basename(sys.argv[0])
     try:
-        return main() or EXIT_OK
+        status = main()
+        # Some mains return their results (eval_pseudo_labels: a dict).
+        return status if isinstance(status, int) else EXIT_OK
     except KeyboardInterrupt:
         how = ('run the same command again to resume' if resumable else
                'nothing was left half written')

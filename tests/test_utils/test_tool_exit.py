@@ -67,6 +67,7 @@ def test_failures_file_and_manifest(tmp_path):
 def test_run_tool_returns_mains_status():
     assert run_tool(lambda: None) == EXIT_OK
     assert run_tool(lambda: EXIT_FAILURES) == EXIT_FAILURES
+    assert run_tool(lambda: dict(mIoU=50.0)) == EXIT_OK  # results, not status
 
 
 def test_exit_tool_leaves_the_status_for_the_dist_script(tmp_path,
