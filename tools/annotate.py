@@ -29,12 +29,14 @@ from mmseg_zsl.apis import MODES, DistInfo, annotate, relabel
 from mmseg_zsl.apis.cli import (add_input_arguments, add_label_arguments,
                                 add_model_arguments, add_prompted_arguments,
                                 add_usam_arguments, mode_options)
-from mmseg_zsl.utils import exit_distributed_run
-from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
+from mmseg_zsl.utils.tool_exit import (ALLOW_FAILURES_HELP, EXIT_STATUS_HELP,
+                                       ToolArgumentParser, exit_tool,
+                                       finished_status, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolArgumentParser(
+        epilog=EXIT_STATUS_HELP,
         description='Pseudo labels of a dataset\'s images: zero-shot SAM + '
         'CLIP/GEM (the paper), SAM prompted by weak annotations, or U-SAM; '
         'cached and resumable. Flags left unset keep the library defaults.')
@@ -70,6 +72,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='rewrite the labels from the cache with the given label '
         'settings (no SAM; zero-shot loads only the CLIP text tower)')
     run.add_argument(
+        '--allow-failures', action='store_true', help=ALLOW_FAILURES_HELP)
+    run.add_argument(
         '--no-progress', action='store_true', help='hide the progress bar')
     add_prompted_arguments(parser)
     add_usam_arguments(parser)
@@ -85,7 +89,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
+    """Returns the exit status (docs/annotation.md, "Exit status")."""
     args = parse_args(argv)
     options = args.options
     run = dict(
@@ -110,8 +115,10 @@ def main(argv=None) -> None:
     if rank == 0:
         print(merged.line(), flush=True)
         print(f'labels: {osp.join(args.out_dir, "labels")}', flush=True)
+    # Every rank has the merged summary: all exit with the same status.
+    return finished_status(merged, args.out_dir, args.allow_failures,
+                           report=rank == 0)
 
 
 if __name__ == '__main__':
-    run_tool(main, resumable=True)
-    exit_distributed_run()
+    exit_tool(run_tool(main, resumable=True))

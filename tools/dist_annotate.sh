@@ -3,6 +3,8 @@
 # image and writes its own files, so the result equals a single-process run.
 #
 # Usage: tools/dist_annotate.sh INPUT N OUT_DIR --threshold T [annotate.py options]
+# Exit status: the tool's (docs/annotation.md, "Exit status"; 3 when images
+# failed), which torchrun alone would turn into 1.
 # Environment: NNODES (1), NODE_RANK (0), MASTER_ADDR (127.0.0.1), PORT (29500),
 # PYTHON (python).
 set -euo pipefail
@@ -20,6 +22,11 @@ MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 PYTHON=${PYTHON:-python}
 TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+STATUS_FILE=$(mktemp)
+trap 'rm -f "$STATUS_FILE"' EXIT
+
+set +e
+MMSEG_ZSL_STATUS_FILE="$STATUS_FILE" \
 PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}" \
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
@@ -28,3 +35,9 @@ PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}" \
     --master_port="$PORT" \
     --nproc_per_node="$NPROC" \
     "$TOOLS/annotate.py" "$INPUT" "${@:3}"
+STATUS=$?
+set -e
+if [[ $STATUS -ne 0 && -s "$STATUS_FILE" ]]; then
+    STATUS=$(cat "$STATUS_FILE")  # the tool's status, e.g. 3: images failed
+fi
+exit "$STATUS"

@@ -29,13 +29,16 @@ from mmseg_zsl.annotation.output_dir import (cached_stems, read_manifest,
                                              write_manifest)
 from mmseg_zsl.apis import DistInfo, annotate
 from mmseg_zsl.apis.modes.refine import REFINE_DATASET_KEY, refinement_counts
-from mmseg_zsl.utils import exit_distributed_run
+from mmseg_zsl.apis.summary import RunSummary
 from mmseg_zsl.utils.files import image_stem
-from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
+from mmseg_zsl.utils.tool_exit import (ALLOW_FAILURES_HELP, EXIT_STATUS_HELP,
+                                       ToolArgumentParser, exit_tool,
+                                       finished_status, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolArgumentParser(
+        epilog=EXIT_STATUS_HELP,
         description='Refined pseudo labels: a checkpoint\'s prediction '
         'where its confidence >= tau, else the zero-shot label (Eq. 7 '
         'offline), for the unlabeled images of a training config.')
@@ -58,6 +61,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--overwrite', action='store_true',
         help='refine images again even if done (default: resume)')
+    parser.add_argument(
+        '--allow-failures', action='store_true', help=ALLOW_FAILURES_HELP)
     parser.add_argument('--no-progress', action='store_true',
                         help='hide the progress bar')
     parser.add_argument(
@@ -67,7 +72,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
+    """Returns the exit status (docs/annotation.md, "Exit status")."""
     args = parse_args(argv)
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config {args.config!r} does not exist.')
@@ -83,8 +89,16 @@ def main(argv=None) -> None:
     rank = DistInfo.from_env().rank
     if merged.ranks > 1:
         print(f'[rank {rank}] {own.line()}', flush=True)
-    if rank != 0:
-        return
+    if rank == 0:
+        _record_refinement(args, merged)
+    # Every rank has the merged summary: all exit with the same status.
+    return finished_status(merged, args.out_dir, args.allow_failures,
+                           report=rank == 0)
+
+
+def _record_refinement(args: argparse.Namespace,
+                       merged: RunSummary) -> None:
+    """Rank 0: the share changed into the manifest, and the result."""
     failed = {image_stem(path) for path, _ in merged.failed}
     stems = [s for s in cached_stems(args.out_dir) if s not in failed]
     counts = refinement_counts(args.out_dir, stems)
@@ -102,5 +116,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    run_tool(main, resumable=True)
-    exit_distributed_run()
+    exit_tool(run_tool(main, resumable=True))

@@ -3,7 +3,9 @@
 - ``labels/<stem>.png``: single-channel uint8 class indices, image size;
 - ``cache/<stem>.npz``: the annotator's record (:mod:`.cache`);
 - ``manifest.json``: models, settings, classes, threshold, versions;
-- ``summary.json``: the last run's counts, merged and per rank.
+- ``summary.json``: the last run's counts, merged and per rank;
+- ``failures.json``: the images the last run could not do, each with its
+  reason (only while there are any; also listed in the manifest).
 
 An image is done when both its label and its cache exist; the cache is
 written first, so a run killed in between relabels that image from its cache
@@ -23,6 +25,7 @@ LABELS_DIR = 'labels'
 CACHE_DIR = 'cache'
 MANIFEST_NAME = 'manifest.json'
 SUMMARY_NAME = 'summary.json'
+FAILURES_NAME = 'failures.json'
 
 
 def output_paths(out_dir: str, stem: str) -> Tuple[str, str]:
@@ -91,3 +94,33 @@ def write_manifest(out_dir: str, manifest: Dict) -> None:
 def write_summary(out_dir: str, summary: Dict) -> None:
     text = json.dumps(summary, indent=2) + '\n'
     atomic_write_text(osp.join(out_dir, SUMMARY_NAME), text)
+
+
+def write_failures(out_dir: str, mode: str, total: int,
+                   failed: List[List[str]]) -> Optional[str]:
+    """Record the last run's failed images, or clear an earlier run's.
+
+    Writes ``failures.json`` (one ``{"path", "reason"}`` per image) and the
+    same list under ``failures`` in the manifest; a run without failures
+    removes both, so neither ever describes an earlier run.
+
+    Returns:
+        str | None: The path of ``failures.json``, or None without failures.
+    """
+    path = osp.join(out_dir, FAILURES_NAME)
+    items = [dict(path=item, reason=reason) for item, reason in failed]
+    manifest = read_manifest(out_dir)
+    if manifest is not None:
+        manifest.pop('failures', None)
+        if items:
+            manifest['failures'] = dict(file=FAILURES_NAME, items=items)
+        write_manifest(out_dir, manifest)
+    if not items:
+        if osp.isfile(path):
+            os.remove(path)
+        return None
+    text = json.dumps(
+        dict(mode=mode, failed=len(items), total=total, items=items),
+        indent=2) + '\n'
+    atomic_write_text(path, text)
+    return path

@@ -21,7 +21,8 @@ from mmseg_zsl.annotation.cache import ImageRecord, cached_image_size
 from mmseg_zsl.annotation.output_dir import (CACHE_DIR, LABELS_DIR,
                                              cached_stems, label_problem,
                                              output_paths, read_manifest,
-                                             write_manifest, write_summary)
+                                             write_failures, write_manifest,
+                                             write_summary)
 from mmseg_zsl.utils.files import image_stem, remove_stale_temp_files
 from .dist import DistInfo, all_gather, broadcast, init_process_group
 from .inputs import (DEFAULT_DATASET_KEY, ImageSource, check_unique_stems,
@@ -194,7 +195,13 @@ def _prepare(out_dir: str, dist: DistInfo,
 
 
 def _finish(out_dir: str, summary: RunSummary, dist: DistInfo) -> RunSummary:
-    """Merge the ranks' summaries; rank 0 writes ``summary.json``."""
+    """Merge the ranks' summaries; rank 0 writes ``summary.json`` and the
+    failed images' list (``failures.json``, the manifest).
+
+    Every rank returns the merged summary, so every rank of a torchrun job
+    can exit with the same status (:func:`mmseg_zsl.utils.tool_exit.
+    finished_status`).
+    """
     per_rank = all_gather(dist, summary.to_dict())
     fields = set(RunSummary.__dataclass_fields__)
     merged = RunSummary.merge([
@@ -204,6 +211,7 @@ def _finish(out_dir: str, summary: RunSummary, dist: DistInfo) -> RunSummary:
     ])
     if dist.rank == 0:
         write_summary(out_dir, dict(merged.to_dict(), per_rank=per_rank))
+        write_failures(out_dir, merged.mode, merged.total, merged.failed)
     return merged
 
 

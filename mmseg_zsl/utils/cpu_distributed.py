@@ -21,7 +21,7 @@ def _sync_bn_to_bn(node) -> None:
             _sync_bn_to_bn(value)
 
 
-def exit_distributed_run() -> None:
+def exit_distributed_run(status: int = 0) -> None:
     """End a successful distributed CPU (gloo) run without finalizing Python.
 
     After the last collective, gloo's worker threads may still be releasing
@@ -32,8 +32,9 @@ def exit_distributed_run() -> None:
     ``~AsyncBroadcastWork`` -> ``decref_pyobject`` ->
     ``PyThread_exit_thread``). Destroying the group does not help, since
     mmengine's DDP wrapper still holds it. So once every rank is done, the
-    logs and streams are flushed and the process exits here with status 0.
-    A no-op without an initialized gloo process group.
+    logs and streams are flushed and the process exits here with
+    ``status`` (the tool's: every rank passes the same one, e.g. 3 when
+    images failed). A no-op without an initialized gloo process group.
     """
     if not (torch_dist.is_initialized()
             and torch_dist.get_backend() == 'gloo'):
@@ -42,7 +43,7 @@ def exit_distributed_run() -> None:
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(status)
 
 
 def setup_cpu_distributed(cfg: Config) -> None:

@@ -1,4 +1,14 @@
-"""How the tools end: one line for the errors a user can act on.
+"""How the tools end: an exit status that says how the run went, and one
+line for the errors a user can act on.
+
+Exit statuses (docs/annotation.md, "Exit status"):
+
+- 0 (:data:`EXIT_OK`): every item done, or skipped as already done;
+- 1 (:data:`EXIT_COULD_NOT_START`): an error a user can fix stopped the run;
+- 2 (:data:`EXIT_BAD_ARGUMENTS`): bad command-line arguments;
+- 3 (:data:`EXIT_FAILURES`): finished with failed items (listed in the
+  output directory's ``failures.json``); ``--allow-failures`` makes it 0;
+- 130 (:data:`EXIT_INTERRUPTED`): Ctrl-C.
 
 Bad paths, bad options and refused resumes raise ``ValueError`` or an
 ``OSError`` whose message names the problem and what to do; a tool run
@@ -12,8 +22,29 @@ import os.path as osp
 import sys
 from typing import Any, Callable
 
+from mmseg_zsl.annotation.output_dir import FAILURES_NAME
+
 #: The errors library code raises for input a user can fix.
 EXPECTED_ERRORS = (ValueError, OSError)
+
+EXIT_OK = 0
+EXIT_COULD_NOT_START = 1
+EXIT_BAD_ARGUMENTS = 2
+EXIT_FAILURES = 3
+EXIT_INTERRUPTED = 130
+
+#: The ``--help`` epilog of the tools with ``--allow-failures``.
+EXIT_STATUS_HELP = (
+    f'exit status: {EXIT_OK} every image done or skipped as done; '
+    f'{EXIT_COULD_NOT_START} could not start (one line says why); '
+    f'{EXIT_BAD_ARGUMENTS} bad arguments; {EXIT_FAILURES} finished with '
+    f'failures (listed in OUT_DIR/failures.json); {EXIT_INTERRUPTED} '
+    'interrupted (docs/annotation.md, "Exit status")')
+#: Help of the ``--allow-failures`` flag, the same in every tool.
+ALLOW_FAILURES_HELP = (
+    f'exit with status 0 even if some images failed (default: status '
+    f'{EXIT_FAILURES}; the failed images and reasons are listed in '
+    'OUT_DIR/failures.json either way)')
 
 
 class ToolArgumentParser(argparse.ArgumentParser):
@@ -25,30 +56,96 @@ class ToolArgumentParser(argparse.ArgumentParser):
     """
 
     def error(self, message: str) -> None:
-        self.exit(2, f'{self.prog}: error: {message} (--help lists the '
-                  'options)\n')
+        self.exit(EXIT_BAD_ARGUMENTS, f'{self.prog}: error: {message} '
+                  '(--help lists the options)\n')
 
 
-def run_tool(main: Callable[[], Any], resumable: bool = False) -> None:
+def finished_status(summary, out_dir: str, allow_failures: bool = False,
+                    report: bool = True) -> int:
+    """The exit status of a finished run, and what to tell about failures.
+
+    Args:
+        summary (RunSummary): All ranks' merged summary (``failed``: a list
+            of ``[path, reason]``); the engine has written ``failures.json``.
+        out_dir (str): The run's output directory.
+        allow_failures (bool): Return 0 even with failures.
+        report (bool): Print where the list is (rank 0 only; every rank
+            calls this so that every rank exits with the same status).
+
+    Returns:
+        int: :data:`EXIT_OK` or :data:`EXIT_FAILURES`.
+    """
+    failed = len(summary.failed)
+    if not failed:
+        return EXIT_OK
+    if report:
+        name = osp.basename(sys.argv[0])
+        path = osp.join(out_dir, FAILURES_NAME)
+        print(f'{name}: {failed} of {summary.total} images failed; each '
+              f'with its reason in {path}', file=sys.stderr, flush=True)
+        if summary.done + summary.skipped == 0:
+            # Nothing worked at all: a wrong path is the likely cause, not
+            # a few bad images.
+            print(f'{name}: every image failed: this looks like a wrong '
+                  'path (--data-root, the input, or the image folder)',
+                  file=sys.stderr, flush=True)
+        if not allow_failures:
+            print(f'{name}: exit status {EXIT_FAILURES} (finished with '
+                  'failures; --allow-failures exits with 0)',
+                  file=sys.stderr, flush=True)
+    return EXIT_OK if allow_failures else EXIT_FAILURES
+
+
+#: Set by tools/dist_annotate.sh: torchrun exits 1 whatever its workers'
+#: status, so a tool that finished with a non-zero status writes it here
+#: for the script to exit with.
+STATUS_FILE_VARIABLE = 'MMSEG_ZSL_STATUS_FILE'
+
+
+def exit_tool(status: int) -> None:
+    """End a tool with ``status`` (also under torchrun, through gloo).
+
+    Args:
+        status (int): What :func:`run_tool` returned.
+    """
+    from .cpu_distributed import exit_distributed_run
+    from .files import atomic_write_text
+    status_file = os.environ.get(STATUS_FILE_VARIABLE)
+    if status and status_file:
+        # Every rank writes the same status; atomic writes cannot mix.
+        atomic_write_text(status_file, f'{status}\n')
+    exit_distributed_run(status)
+    sys.exit(status)
+
+
+def run_tool(main: Callable[[], Any],
+             resumable: bool = False) -> int:
     """Run a tool's ``main``, ending expected errors with one line.
 
     Args:
-        main (Callable): The tool's entry point (reads ``sys.argv``).
+        main (Callable): The tool's entry point (reads ``sys.argv``); may
+            return an exit status (anything but an int means 0).
         resumable (bool): Whether running the same command again continues
             an interrupted run (said on Ctrl-C).
+
+    Returns:
+        int: ``main``'s status, for the tool to exit with (after
+        :func:`mmseg_zsl.utils.exit_distributed_run`, which needs it).
     """
     name = osp.basename(sys.argv[0])
     try:
-        main()
+        status = main()
+        # Some mains return their results (eval_pseudo_labels: a dict).
+        return status if isinstance(status, int) else EXIT_OK
     except KeyboardInterrupt:
         how = ('run the same command again to resume' if resumable else
                'nothing was left half written')
         print(f'{name}: interrupted; {how}', file=sys.stderr, flush=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except EXPECTED_ERRORS as error:
         if os.environ.get('MMSEG_ZSL_DEBUG'):
             raise
         message = ' '.join(str(error).split())
         print(f'{name}: error: {message} (MMSEG_ZSL_DEBUG=1 shows the '
               'traceback)', file=sys.stderr, flush=True)
-        sys.exit(1)
+        sys.exit(EXIT_COULD_NOT_START)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ from mmengine.config import Config
 from mmseg_zsl.annotation.refine import segment_owner
 from mmseg_zsl.toy_world import read_label_png, simulate_pseudo_labels
 from mmseg_zsl.toy_world.io import read_split_stems
+from mmseg_zsl.utils.tool_exit import EXIT_FAILURES
 from .test_toy_world_tools import _tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -60,7 +62,7 @@ def setup(small_world, tmp_path_factory):
 
 
 def refine(setup, out_dir, *flags, checkpoint=None, options=()):
-    _tool('refine_pseudo_labels').main([
+    return _tool('refine_pseudo_labels').main([
         CONFIG, checkpoint or setup['checkpoint'], str(out_dir),
         '--no-progress', *flags, '--cfg-options', *setup['options'],
         *options
@@ -193,3 +195,24 @@ def test_a_refused_run_exits_non_zero_with_one_line(setup, tmp_path):
     assert result.stderr.count('\n') == 1
     assert 'missing.pth' in result.stderr and 'does not exist' in \
         result.stderr
+
+
+@pytest.mark.e2e
+def test_an_unreadable_image_fails_the_run_not_the_others(setup, tmp_path):
+    """Before: the run exited 0 with the image left out."""
+    world = tmp_path / 'world'
+    for name in ('images', 'splits', 'masks'):
+        shutil.copytree(osp.join(setup['world'], name), world / name)
+    stems = setup['stems']
+    (world / 'images' / f'{stems[0]}.png').write_bytes(b'not a png')
+    root = [f'train_dataloader.dataset.unlabeled.data_root={world}']
+    out = tmp_path / 'out'
+    assert refine(setup, out, options=root) == EXIT_FAILURES
+    with open(out / 'failures.json') as file:
+        items = json.load(file)['items']
+    assert [osp.basename(item['path']) for item in items] == [
+        f'{stems[0]}.png']
+    assert items[0]['reason'].startswith('cannot read image')
+    assert sorted(os.listdir(out / 'labels')) == sorted(
+        f'{s}.png' for s in stems[1:])
+    assert refine(setup, out, '--allow-failures', options=root) == 0

@@ -11,7 +11,7 @@ run (``--overwrite`` or another directory), not a relabel.
 """
 import os.path as osp
 import re
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, List, Sequence, Tuple
 
 import torch
 
@@ -43,8 +43,15 @@ def _missing_message(what: str, missing: Sequence[str], total: int,
             f'(e.g. {missing[0]}): {fix}')
 
 
-def check_zero_shot_labels(infos: Dict[str, Dict], config_name: str) -> None:
-    """Every image has a zero-shot label file of its size."""
+def check_zero_shot_labels(infos: Dict[str, Dict],
+                           config_name: str) -> List[Tuple[str, str]]:
+    """Every image has a zero-shot label file of its size.
+
+    A wrong label folder refuses the run; an image that cannot be read is
+    that image's failure, not the run's: it is returned as ``(path,
+    reason)`` for the engine to count as failed (exit status 3), and the
+    other images are refined.
+    """
     no_dir = [p for p, info in infos.items()
               if info.get('pseudo_label_path') is None]
     if no_dir:
@@ -60,11 +67,18 @@ def check_zero_shot_labels(infos: Dict[str, Dict], config_name: str) -> None:
             'zero-shot label', missing, len(files),
             osp.dirname(missing[0]), 'annotate them (tools/annotate.py) or '
             'point pseudo_label_dir at the labels of these images.'))
+    unreadable = []
     for path, label in files.items():
-        if _image_size(label) != _image_size(path):
+        try:
+            size = _image_size(path)
+        except OSError as error:  # missing, or PIL cannot decode it
+            unreadable.append((path, f'cannot read image: {error}'))
+            continue
+        if _image_size(label) != size:
             raise ValueError(
                 f'zero-shot label {label} is not the size of its image '
                 f'{path}: the labels were made for other images.')
+    return unreadable
 
 
 def check_segments(segments_dir: str, paths: Sequence[str]) -> None:
@@ -184,10 +198,12 @@ class RefineMode(AnnotationMode):
         for index in range(len(dataset)):
             info = dataset.get_data_info(index)
             infos[info['img_path']] = info
-        check_zero_shot_labels(infos, cfg.filename)
+        unreadable = check_zero_shot_labels(infos, cfg.filename)
         if segments is not None:
             segments = osp.abspath(segments)
-            check_segments(segments, images.paths)
+            left_out = {path for path, _ in unreadable}
+            check_segments(segments,
+                           [p for p in images.paths if p not in left_out])
         init_default_scope(cfg.get('default_scope', 'mmseg'))
         model = MODELS.build(cfg.model)
         load_checked_checkpoint(model, checkpoint, cfg.filename)
@@ -215,7 +231,8 @@ class RefineMode(AnnotationMode):
                     annotator.settings(),
                     zero_shot_labels=[osp.abspath(d) for d in zs_dirs]),
                 labels=dict(classes=list(images.classes or [])),
-                random_init=None))
+                random_init=None),
+            excluded=unreadable)
 
     def relabeler(self, manifest: Dict[str, Any], images: ImageSource,
                   device: str, **options: Any) -> Labeler:
