@@ -13,7 +13,8 @@ import os
 import os.path as osp
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
-from mmseg_zsl.annotation.output_dir import output_paths, read_manifest
+from mmseg_zsl.annotation.output_dir import (FAILURES_NAME, output_paths,
+                                             read_manifest)
 from mmseg_zsl.annotation.zero_shot.text import ThresholdSpec
 from mmseg_zsl.calibration import (CANDIDATE_TEMPLATES, DEFAULT_IGNORE_INDEX,
                                    BaseLabels, CalibrationResult,
@@ -89,6 +90,18 @@ def relabel_with_settings(out_dir: str,
             dict(
                 settings=_as_settings(settings),
                 clip_pretrained=clip_pretrained)))
+
+
+def _failures_hint(out_dir: str) -> str:
+    """Where the annotation run listed why images failed, if it did.
+
+    Images that failed annotation have no cache, so calibration cannot
+    start; their reasons are what the user needs to fix them.
+    """
+    path = osp.join(out_dir, FAILURES_NAME)
+    if not osp.isfile(path):
+        return ''
+    return f' Why images failed to annotate is listed in {path}.'
 
 
 def calibrate_zero_shot(
@@ -210,7 +223,8 @@ def calibrate_zero_shot(
     if missing:
         raise FileNotFoundError(
             f'{len(missing)} of {len(stems)} labelled images are not in the '
-            f'cache of {out_dir} (e.g. {missing[0]}); annotate them first.')
+            f'cache of {out_dir} (e.g. {missing[0]}); annotate them first.'
+            + _failures_hint(out_dir))
     gt_files, reduce_zero_label = ground_truth_paths(
         stems, source, gt_dir, gt_suffix, data_root, dataset_key
         or DEFAULT_DATASET_KEY)

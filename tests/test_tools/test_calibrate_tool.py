@@ -131,3 +131,25 @@ def test_calibration_from_the_annotation_cache(world, tmp_path):
             str(world), '--classes', 'ToyShapesDataset', '--threshold',
             '0.0', *SMOKE, *search
         ])
+
+
+@pytest.mark.e2e
+def test_failed_labelled_image_stops_calibration_naming_the_list(
+        world, tmp_path):
+    """A labelled image that fails annotation leaves no cache: calibration
+    cannot start (status 1) and says where the failures are listed."""
+    import shutil
+    root = tmp_path / 'world'
+    shutil.copytree(world, root)
+    split = root / 'splits' / '4' / 'labeled.txt'
+    first = split.read_text().split()[0]
+    (root / first).write_bytes(b'not an image')
+    out = str(tmp_path / 'labelled')
+    tool = load_tool('calibrate_zero_shot')
+    with pytest.raises(FileNotFoundError, match='failures.json'):
+        tool.main([
+            str(split), out, '--data-root',
+            str(root), '--classes', 'ToyShapesDataset', '--threshold', '0.0',
+            *SMOKE
+        ])
+    assert osp.isfile(osp.join(out, 'failures.json'))
