@@ -48,7 +48,6 @@ class RefineAnnotator(BaseAnnotator):
         segments_dir (str, optional): Annotation cache directory whose
             masks are decided as a whole. Defaults to None.
         ignore_index (int): Label of ignored pixels. Defaults to 255.
-        device (str): Where the model runs. Defaults to 'cpu'.
     """
     kind = 'refine'
 
@@ -59,8 +58,7 @@ class RefineAnnotator(BaseAnnotator):
                  conf_thresh: float,
                  flip: bool,
                  segments_dir: Optional[str] = None,
-                 ignore_index: int = 255,
-                 device: str = 'cpu') -> None:
+                 ignore_index: int = 255) -> None:
         self.model = model
         self.segmentor = getattr(model, 'segmentor', model)
         self.pipeline = pipeline
@@ -70,7 +68,6 @@ class RefineAnnotator(BaseAnnotator):
         self.flip = flip
         self.segments_dir = segments_dir
         self.ignore_index = ignore_index
-        self.device = device
 
     def settings(self) -> Dict[str, Any]:
         return dict(
@@ -125,9 +122,7 @@ class RefineAnnotator(BaseAnnotator):
                 label_value=values.cpu().numpy().astype(np.uint8),
                 changed_pixels=np.array((label != zs).sum().item()),
                 confident_pixels=np.array(
-                    (probs.max(0).values >= self.conf_thresh).sum().item()),
-                num_segments=np.array(
-                    0 if segments is None else len(segments))))
+                    (probs.max(0).values >= self.conf_thresh).sum().item())))
         return AnnotationResult(record, masks)
 
     def _segments(self, stem: str, size, image_path: str) -> np.ndarray:

@@ -26,15 +26,27 @@ from .base import AnnotationMode, Labeler, ModeSetup
 REFINE_DATASET_KEY = 'train_dataloader.dataset.unlabeled'
 #: Per-image counts in each cache record, summed in the manifest.
 _COUNTS = ('changed_pixels', 'confident_pixels', 'num_pixels')
+#: The cache arrays they are counted from (not the masks).
+_COUNTED_ARRAYS = ('image_size', 'field_changed_pixels',
+                   'field_confident_pixels')
 #: Pipeline steps that load files; the refiner gives the image itself.
 _LOADING_STEPS = ('LoadImageFromFile', 'LoadAnnotations',
                   'ZeroShotPseudoLabel')
 
 
-def _image_size(path: str):
-    from PIL import Image
-    with Image.open(path) as image:
-        return image.size[::-1]
+def image_sizes(paths: Sequence[str]
+                ) -> Tuple[Dict[str, Tuple[int, int]], List[Tuple[str, str]]]:
+    """``(H, W)`` of each readable image (headers only, read once for
+    every check), and ``(path, reason)`` of those that cannot be read: that
+    image's failure, not the run's (the engine counts it as failed)."""
+    from mmseg_zsl.visualization.files import image_size
+    sizes, unreadable = {}, []
+    for path in paths:
+        try:
+            sizes[path] = image_size(path)
+        except OSError as error:  # missing, or PIL cannot decode it
+            unreadable.append((path, f'cannot read image: {error}'))
+    return sizes, unreadable
 
 
 def _missing_message(what: str, missing: Sequence[str], total: int,
@@ -44,14 +56,11 @@ def _missing_message(what: str, missing: Sequence[str], total: int,
 
 
 def check_zero_shot_labels(infos: Dict[str, Dict],
-                           config_name: str) -> List[Tuple[str, str]]:
-    """Every image has a zero-shot label file of its size.
-
-    A wrong label folder refuses the run; an image that cannot be read is
-    that image's failure, not the run's: it is returned as ``(path,
-    reason)`` for the engine to count as failed (exit status 3), and the
-    other images are refined.
-    """
+                           sizes: Dict[str, Tuple[int, int]],
+                           config_name: str) -> None:
+    """Every image has a zero-shot label file; every readable one (of
+    ``sizes``) a label of its size. A wrong label folder refuses the run."""
+    from mmseg_zsl.visualization.files import image_size
     no_dir = [p for p, info in infos.items()
               if info.get('pseudo_label_path') is None]
     if no_dir:
@@ -67,29 +76,24 @@ def check_zero_shot_labels(infos: Dict[str, Dict],
             'zero-shot label', missing, len(files),
             osp.dirname(missing[0]), 'annotate them (tools/annotate.py) or '
             'point pseudo_label_dir at the labels of these images.'))
-    unreadable = []
-    for path, label in files.items():
-        try:
-            size = _image_size(path)
-        except OSError as error:  # missing, or PIL cannot decode it
-            unreadable.append((path, f'cannot read image: {error}'))
-            continue
-        if _image_size(label) != size:
+    for path, size in sizes.items():
+        if image_size(files[path]) != size:
             raise ValueError(
-                f'zero-shot label {label} is not the size of its image '
+                f'zero-shot label {files[path]} is not the size of its image '
                 f'{path}: the labels were made for other images.')
-    return unreadable
 
 
-def check_segments(segments_dir: str, paths: Sequence[str]) -> None:
-    """Every image has a segment cache of its size."""
+def check_segments(segments_dir: str,
+                   sizes: Dict[str, Tuple[int, int]]) -> None:
+    """Every readable image (of ``sizes``) has a segment cache of its
+    size."""
     from mmseg_zsl.annotation.refine.refiner import segment_cache_file
     if not osp.isdir(segments_dir):
         raise FileNotFoundError(
             f'--segments {segments_dir} is not a directory; pass the output '
             'directory of tools/annotate.py (its cache/ holds SAM\'s masks).')
     files = {p: segment_cache_file(segments_dir, image_stem(p))
-             for p in paths}
+             for p in sizes}
     missing = [f for f in files.values() if not osp.isfile(f)]
     if missing:
         raise FileNotFoundError(_missing_message(
@@ -97,7 +101,7 @@ def check_segments(segments_dir: str, paths: Sequence[str]) -> None:
             'annotate these images into it (tools/annotate.py), or pass the '
             'cache made for them.'))
     for path, cache in files.items():
-        if tuple(cached_image_size(cache)) != tuple(_image_size(path)):
+        if tuple(cached_image_size(cache)) != tuple(sizes[path]):
             raise ValueError(
                 f'segments {cache} are not the size of the image {path}: '
                 '--segments must be the annotation cache of these images.')
@@ -107,7 +111,7 @@ def load_checked_checkpoint(model: torch.nn.Module, checkpoint: str,
                             config_name: str) -> None:
     """Load a checkpoint, refusing one whose tensors do not fit the model
     (e.g. another class count), which mmengine would only warn about."""
-    from mmengine.runner import load_checkpoint
+    from mmengine.runner.checkpoint import load_state_dict
     state = torch.load(checkpoint, map_location='cpu', weights_only=True)
     state = {  # as mmengine's load_checkpoint revises them
         re.sub(r'^module\.', '', k): v
@@ -130,7 +134,8 @@ def load_checked_checkpoint(model: torch.nn.Module, checkpoint: str,
                 f'{tuple(state[key].shape)} there, {tuple(own[key].shape)} in '
                 f'the config\'s model ({num_classes} classes). Pass the '
                 'config the checkpoint was trained with.')
-    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    # the tensors read above, not a second read of the file
+    load_state_dict(model, state, logger='silent')
 
 
 def refine_transforms(cfg: Any):
@@ -148,7 +153,7 @@ def refinement_counts(out_dir: str, stems: Sequence[str]) -> Dict[str, Any]:
     totals = dict.fromkeys(_COUNTS, 0)
     for stem in stems:
         cache = output_paths(out_dir, stem)[1]
-        arrays = read_cache_arrays(cache)
+        arrays = read_cache_arrays(cache, _COUNTED_ARRAYS)
         for name in ('changed_pixels', 'confident_pixels'):
             totals[name] += int(arrays['field_' + name])
         height, width = cached_image_size(cache, arrays)
@@ -198,12 +203,11 @@ class RefineMode(AnnotationMode):
         for index in range(len(dataset)):
             info = dataset.get_data_info(index)
             infos[info['img_path']] = info
-        unreadable = check_zero_shot_labels(infos, cfg.filename)
+        sizes, unreadable = image_sizes(images.paths)
+        check_zero_shot_labels(infos, sizes, cfg.filename)
         if segments is not None:
             segments = osp.abspath(segments)
-            left_out = {path for path, _ in unreadable}
-            check_segments(segments,
-                           [p for p in images.paths if p not in left_out])
+            check_segments(segments, sizes)
         init_default_scope(cfg.get('default_scope', 'mmseg'))
         model = MODELS.build(cfg.model)
         load_checked_checkpoint(model, checkpoint, cfg.filename)
@@ -211,8 +215,7 @@ class RefineMode(AnnotationMode):
         pipeline, steps = refine_transforms(cfg)
         annotator = RefineAnnotator(model, pipeline, infos, tau,
                                     bool(options.get('flip')), segments,
-                                    getattr(dataset, 'ignore_index', 255),
-                                    device)
+                                    getattr(dataset, 'ignore_index', 255))
         zs_dirs = sorted({osp.dirname(i['pseudo_label_path'])
                           for i in infos.values()})
         test_cfg = cfg.model.get('segmentor', cfg.model).get('test_cfg')
