@@ -1,8 +1,10 @@
 """Install mmseg_zsl: ``pip install -e .[annotation,tests]``.
 
-torch and mmcv's compiled ops are prerequisites installed first
-(``tools/install_env.sh`` does it, see the README); the pins and the reason
-for each live in ``requirements/*.txt``.
+torch and mmcv are prerequisites installed first (``tools/install_env.sh``
+does it, see the README): mmcv is not a dependency here because it comes in
+two builds, mmcv-lite or mmcv with compiled ops (``requirements/mmcv.txt``),
+and pip cannot express "either". The pins and the reason for each live in
+``requirements/*.txt``.
 """
 import os.path as osp
 from setuptools import find_packages, setup
@@ -32,9 +34,8 @@ setup(
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmseg_zsl', 'mmseg_zsl.*']),
-    python_requires='>=3.10,<3.12',
-    install_requires=(parse_requirements('runtime') +
-                      parse_requirements('mmcv')),
+    python_requires='>=3.10,<3.13',
+    install_requires=parse_requirements('runtime'),
     extras_require=dict(
         annotation=parse_requirements('annotation'),
         tests=parse_requirements('tests')),

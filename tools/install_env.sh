@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Create or update the project-local environment (.venv) with everything mmseg_zsl needs.
 #
-# Idempotent: a stamp keyed by requirements/*.txt, setup.py, the Python version and the extras
-# makes a second run a no-op. The one slow step, compiling mmcv 2.1.0's ops against torch 2.14
-# (about 20 minutes on 2 cores), happens once per machine: the wheel is cached outside the clone
-# under $MMSEG_ZSL_CACHE (default ~/.cache/mmseg_zsl), keyed by mmcv, torch, Python and CPU/CUDA.
+# Idempotent: a stamp keyed by requirements/*.txt, setup.py, the Python version, the extras and
+# the mmcv build makes a second run a no-op. By default mmcv comes as mmcv-lite, a wheel from PyPI
+# without compiled ops: mmseg_zsl calls none, and mmseg's imports of mmcv.ops are served by a
+# stand-in (mmseg_zsl/utils/compat.py). MMSEG_ZSL_MMCV_OPS=1 builds mmcv 2.1.0 with its compiled
+# ops against torch 2.14 instead (about 14 minutes on 2 cores), once per machine: the wheel is
+# cached outside the clone under $MMSEG_ZSL_CACHE (default ~/.cache/mmseg_zsl), keyed by mmcv,
+# torch, Python and CPU/CUDA.
 #
-# Environment: PYTHON (default python3.11), MMSEG_ZSL_VENV (default <repo>/.venv),
-# MMSEG_ZSL_CACHE, MMSEG_ZSL_EXTRAS (default annotation,tests), FORCE_CUDA=1 to build mmcv's
-# CUDA ops on a machine with the CUDA toolkit, MAX_JOBS (default: number of cores).
+# Environment: PYTHON (default python3.11; 3.10 and 3.12 also work), MMSEG_ZSL_VENV (default <repo>/.venv),
+# MMSEG_ZSL_CACHE, MMSEG_ZSL_EXTRAS (default annotation,tests), MMSEG_ZSL_MMCV_OPS=1 for mmcv's
+# compiled CPU ops, FORCE_CUDA=1 for its CUDA ops (implies MMSEG_ZSL_MMCV_OPS=1; needs the CUDA
+# toolkit), MAX_JOBS (default: number of cores).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,15 +31,19 @@ pin() { sed -n "s/^$1==\([^ ]*\).*/\1/p" "$2"; }
 
 # --- Check the interpreter -------------------------------------------------------------------
 command -v "$PYTHON" >/dev/null 2>&1 \
-    || die "'$PYTHON' was not found. Install Python 3.11 (3.10 also works) or point PYTHON at one, e.g. PYTHON=/usr/bin/python3.10 make test."
+    || die "'$PYTHON' was not found. Install Python 3.11 (3.10 and 3.12 also work) or point PYTHON at one, e.g. PYTHON=/usr/bin/python3.10 make test."
 PYVER=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+OPS=${MMSEG_ZSL_MMCV_OPS:-0}
+[[ "${FORCE_CUDA:-0}" == 1 ]] && OPS=1
 case "$PYVER" in
     3.10 | 3.11) ;;
-    *) die "Python $PYVER is not supported (mmcv 2.1.0 does not build on 3.12+, torch 2.14.1 is pinned for 3.10/3.11). Set PYTHON to a python3.11 or python3.10." ;;
+    3.12) [[ "$OPS" != 1 ]] \
+        || die "mmcv's compiled ops (MMSEG_ZSL_MMCV_OPS=1 or FORCE_CUDA=1) are built and tested with Python 3.10 and 3.11 only. Set PYTHON to a python3.11 for them; Python 3.12 works without them (the default)." ;;
+    *) die "Python $PYVER is not supported (tested: 3.10, 3.11, and 3.12 without mmcv's compiled ops; see docs/installation.md). Set PYTHON to one of those, e.g. PYTHON=/usr/bin/python3.11 make test." ;;
 esac
 
 # --- Up to date already? ---------------------------------------------------------------------
-KEY=$(cat "$REQ"/*.txt "$ROOT/setup.py" | sha256sum | cut -c1-16)-py$PYVER-$EXTRAS-cuda${FORCE_CUDA:-0}
+KEY=$(cat "$REQ"/*.txt "$ROOT/setup.py" | sha256sum | cut -c1-16)-py$PYVER-$EXTRAS-ops$OPS-cuda${FORCE_CUDA:-0}
 STAMP=$VENV/.mmseg_zsl_install_stamp
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$KEY" ]]; then
     log "environment $VENV is up to date"
@@ -47,7 +55,7 @@ MMCV=$(pin mmcv "$REQ/mmcv.txt")
 TORCH=$(pin torch "$REQ/torch.txt")
 DEVICE=$([[ "${FORCE_CUDA:-0}" == 1 ]] && echo cuda || echo cpu)
 WHEELS=$CACHE/wheels/mmcv$MMCV-torch$TORCH-py$PYVER-$DEVICE
-if ! ls "$WHEELS"/mmcv-*.whl >/dev/null 2>&1; then
+if [[ "$OPS" == 1 ]] && ! ls "$WHEELS"/mmcv-*.whl >/dev/null 2>&1; then
     CXX_BIN=${CXX:-g++}
     command -v "$CXX_BIN" >/dev/null 2>&1 \
         || die "no C++ compiler ('$CXX_BIN') to build mmcv $MMCV's ops. Install one (Debian/Ubuntu: apt-get install g++) or set CXX."
@@ -65,9 +73,13 @@ PIP=("$PY" -m pip install --disable-pip-version-check)
 "${PIP[@]}" -r "$REQ/build.txt"
 "${PIP[@]}" -r "$REQ/torch.txt"
 
-# --- mmcv with compiled ops, from the wheel cache --------------------------------------------
-if ! ls "$WHEELS"/mmcv-*.whl >/dev/null 2>&1; then
-    log "building mmcv $MMCV ($DEVICE ops) against torch $TORCH once into $WHEELS; this takes about 20 minutes on 2 cores"
+# --- mmcv: mmcv-lite from PyPI, or with compiled ops from the wheel cache ---------------------
+# Both builds ship the same `mmcv` package: remove the other one first so no file is shared.
+if [[ "$OPS" != 1 ]]; then
+    "$PY" -m pip uninstall --disable-pip-version-check -y -q mmcv
+    "${PIP[@]}" "mmcv-lite==$(pin mmcv-lite "$REQ/mmcv.txt")"
+elif ! ls "$WHEELS"/mmcv-*.whl >/dev/null 2>&1; then
+    log "building mmcv $MMCV ($DEVICE ops) against torch $TORCH once into $WHEELS; this takes about 14 minutes on 2 cores"
     BUILD=$(mktemp -d)
     trap 'rm -rf "$BUILD"' EXIT
     "$PY" -m pip download --disable-pip-version-check --no-deps --no-binary :all: --no-build-isolation \
@@ -82,13 +94,16 @@ if ! ls "$WHEELS"/mmcv-*.whl >/dev/null 2>&1; then
     # Publish the wheel directory atomically so an interrupted build never leaves a broken cache.
     mv "$BUILD/dist" "$WHEELS.tmp.$$" && mv -T "$WHEELS.tmp.$$" "$WHEELS"
 fi
-"${PIP[@]}" "$WHEELS"/mmcv-*.whl
+if [[ "$OPS" == 1 ]]; then
+    "$PY" -m pip uninstall --disable-pip-version-check -y -q mmcv-lite
+    "${PIP[@]}" "$WHEELS"/mmcv-*.whl
+fi
 
 # --- Everything else, and the package itself -------------------------------------------------
-"${PIP[@]}" -r "$REQ/runtime.txt" -r "$REQ/mmcv.txt"
+"${PIP[@]}" -r "$REQ/runtime.txt"
 "${PIP[@]}" --no-build-isolation -e "$ROOT[$EXTRAS]"
 
-"$PY" -c "import mmcv, mmseg, mmpretrain, mmseg_zsl; from mmcv.ops import nms" \
+"$PY" -c "import mmseg_zsl, mmseg.models, mmpretrain; from mmcv.ops import nms" \
     || die "the environment was installed but does not import; see the traceback above."
 echo "$KEY" >"$STAMP"
 log "environment ready: $VENV (activate with 'source $VENV/bin/activate')"

@@ -22,11 +22,15 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
+from mmseg_zsl.annotation.output_dir import write_failures  # noqa: E402
 from mmseg_zsl.annotation.sam import RANDOM_INIT_CHOICES  # noqa: E402
 from mmseg_zsl.annotation.sam import SAM_MODEL_TYPES
 from mmseg_zsl.annotation.usam.tokens import MASK_SELECTIONS  # noqa: E402
 from mmseg_zsl.apis import usam_training  # noqa: E402
-from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
+from mmseg_zsl.apis.summary import RunSummary  # noqa: E402
+from mmseg_zsl.utils.tool_exit import EXIT_FAILURES  # noqa: E402
+from mmseg_zsl.utils.tool_exit import (ToolArgumentParser, finished_status,
+                                       run_tool)
 
 UNC_REDUCTIONS = ('mean', 'sum')
 
@@ -35,7 +39,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolArgumentParser(
         description='Train the U-SAM mask classifier (teacher, then '
         'student) from single-object example images per class. Flags left '
-        'unset keep the library defaults.')
+        'unset keep the library defaults.',
+        epilog='exit status: 0 every example image used; 1 could not start '
+        f'(one line says why); 2 bad arguments; {EXIT_FAILURES} trained, '
+        'but some example images were unreadable (listed in '
+        'WORK_DIR/failures.json); 130 interrupted')
     parser.add_argument(
         'example_dir',
         help='folder with one sub-folder of images per class: '
@@ -115,10 +123,16 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--device', help='default: this process\'s GPU if any, else cpu')
     run.add_argument(
         '--no-progress', action='store_true', help='hide progress bars')
+    run.add_argument(
+        '--allow-failures',
+        action='store_true',
+        help='exit with status 0 even if some example images were '
+        f'unreadable (default: status {EXIT_FAILURES}; they are listed in '
+        'WORK_DIR/failures.json either way)')
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> dict:
+def main(argv=None) -> int:
     args = parse_args(argv)
     train = dict(
         teacher_epochs=args.teacher_epochs,
@@ -150,8 +164,16 @@ def main(argv=None) -> dict:
         device=args.device,
         progress=not args.no_progress)
     print(usam_training.train_summary_line(summary), flush=True)
-    return summary
+    failed = summary['failed']
+    total = summary['num_trained'] + len(failed)
+    write_failures(args.work_dir, 'train_usam', total, failed)
+    return finished_status(
+        RunSummary(
+            mode='train_usam',
+            total=total,
+            done=summary['num_trained'],
+            failed=failed), args.work_dir, args.allow_failures)
 
 
 if __name__ == '__main__':
-    run_tool(main, resumable=True)
+    sys.exit(run_tool(main, resumable=True))

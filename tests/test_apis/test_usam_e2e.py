@@ -5,6 +5,7 @@ annotation through the engine (with tools/annotate.py's flags) ->
 tools/eval_pseudo_labels.py and tools/eval_usam_masks.py.
 """
 import importlib.util
+import json
 import os.path as osp
 
 import cv2
@@ -14,6 +15,7 @@ import pytest
 from mmseg_zsl.apis import annotate
 from mmseg_zsl.toy_world import (CLASSES, SHAPE_NAMES, cut_class_examples,
                                  generate_toy_world)
+from mmseg_zsl.utils.tool_exit import EXIT_FAILURES, EXIT_OK
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
@@ -27,7 +29,7 @@ def load_tool(name):
 
 
 @pytest.mark.e2e
-def test_usam_on_the_demo_world(tmp_path):
+def test_usam_on_the_demo_world(tmp_path, capsys):
     world = str(tmp_path / 'world')
     generate_toy_world(world, num_train=16, num_val=3, labeled_counts=(2, ),
                        show_progress=False)
@@ -35,14 +37,28 @@ def test_usam_on_the_demo_world(tmp_path):
                                 out_dir=str(tmp_path / 'examples'))
     assert set(counts) == set(SHAPE_NAMES) and min(counts.values()) >= 1
 
+    # One unreadable example: training goes on without it, and the run
+    # says so in its exit status (before: status 0 and one printed line).
+    bad = tmp_path / 'examples' / SHAPE_NAMES[0] / 'broken.png'
+    bad.write_bytes(b'not a png')
     work_dir = str(tmp_path / 'usam')
-    summary = load_tool('train_usam').main([
+    tool = load_tool('train_usam')
+    args = [
         str(tmp_path / 'examples'), work_dir, '--random-init', 'tiny',
         '--points-per-side', '4', '--teacher-epochs', '2',
         '--student-epochs', '2', '--device', 'cpu', '--no-progress'
-    ])
-    assert summary['classes'] == sorted(SHAPE_NAMES)
-    assert summary['num_trained'] == sum(counts.values())
+    ]
+    assert tool.main(args) == EXIT_FAILURES
+    summary_line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert (f'{len(SHAPE_NAMES)} classes, {sum(counts.values())} example '
+            'images') in summary_line and '1 unreadable' in summary_line
+    with open(osp.join(work_dir, 'failures.json')) as file:
+        failures = json.load(file)
+    assert (failures['total'], failures['failed']) == (
+        sum(counts.values()) + 1, 1)
+    assert failures['items'][0]['path'].endswith('broken.png')
+    # Resumed (everything cached): the same failure, allowed this time.
+    assert tool.main(args + ['--allow-failures']) == EXIT_OK
 
     out = str(tmp_path / 'labels_out')
     args = load_tool('annotate').parse_args([

@@ -74,7 +74,10 @@ def test_ctrl_c_says_the_run_resumes(tmp_path):
         [sys.executable, osp.join(ROOT, 'tools', 'annotate.py'),
          str(folder), str(out), '--threshold', '0.2', *TINY],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+        # A suite started in the background (`make test &`) inherits an
+        # ignored SIGINT, and Python then installs no Ctrl-C handler.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 240
     while not (out / 'labels').is_dir() or not os.listdir(out / 'labels'):
         assert process.poll() is None and time.time() < deadline
