@@ -21,13 +21,19 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
 from mmseg_zsl import visualization  # noqa: E402
-from mmseg_zsl.utils.tool_exit import ToolArgumentParser, run_tool
+from mmseg_zsl.utils.tool_exit import EXIT_FAILURES  # noqa: E402
+from mmseg_zsl.utils.tool_exit import (ToolArgumentParser, finish_items,
+                                       run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolArgumentParser(
         description='Draw sheets, charts and an HTML index of pseudo labels '
-        '(and score them when ground truth is given).')
+        '(and score them when ground truth is given).',
+        epilog='exit status: 0 every matched label reported; 1 could not '
+        f'start (one line says why); 2 bad arguments; {EXIT_FAILURES} '
+        'reported, but some labels or their images were unreadable (listed '
+        'in OUT/failures.json); 130 interrupted')
     parser.add_argument('pseudo_dir', help='directory of <stem>.png labels')
     parser.add_argument(
         '--img-dir', required=True, help='directory of the images')
@@ -60,10 +66,16 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--ignore-index',
         type=int,
         help='ignored ground truth / unassigned pseudo label (default: 255)')
+    parser.add_argument(
+        '--allow-failures',
+        action='store_true',
+        help='exit with status 0 even if some labels or their images were '
+        f'unreadable (default: status {EXIT_FAILURES}; they are listed in '
+        'OUT/failures.json either way)')
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
     args = parse_args(argv)
     class_names, palette = None, args.palette
     if args.classes:
@@ -98,7 +110,9 @@ def main(argv=None) -> None:
         line += (f' ({skipped} pseudo labels without image or ground truth '
                  'skipped)')
     print(f'{line}; open {osp.join(args.out, "index.html")}')
+    return finish_items(args.out, 'report', report['num_images'],
+                        report['failed'], args.allow_failures)
 
 
 if __name__ == '__main__':
-    run_tool(main)
+    sys.exit(run_tool(main))

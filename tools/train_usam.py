@@ -22,14 +22,12 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
-from mmseg_zsl.annotation.output_dir import write_failures  # noqa: E402
 from mmseg_zsl.annotation.sam import RANDOM_INIT_CHOICES  # noqa: E402
 from mmseg_zsl.annotation.sam import SAM_MODEL_TYPES
 from mmseg_zsl.annotation.usam.tokens import MASK_SELECTIONS  # noqa: E402
 from mmseg_zsl.apis import usam_training  # noqa: E402
-from mmseg_zsl.apis.summary import RunSummary  # noqa: E402
 from mmseg_zsl.utils.tool_exit import EXIT_FAILURES  # noqa: E402
-from mmseg_zsl.utils.tool_exit import (ToolArgumentParser, finished_status,
+from mmseg_zsl.utils.tool_exit import (ToolArgumentParser, finish_items,
                                        run_tool)
 
 UNC_REDUCTIONS = ('mean', 'sum')
@@ -164,15 +162,8 @@ def main(argv=None) -> int:
         device=args.device,
         progress=not args.no_progress)
     print(usam_training.train_summary_line(summary), flush=True)
-    failed = summary['failed']
-    total = summary['num_trained'] + len(failed)
-    write_failures(args.work_dir, 'train_usam', total, failed)
-    return finished_status(
-        RunSummary(
-            mode='train_usam',
-            total=total,
-            done=summary['num_trained'],
-            failed=failed), args.work_dir, args.allow_failures)
+    return finish_items(args.work_dir, 'train_usam', summary['num_trained'],
+                        summary['failed'], args.allow_failures)
 
 
 if __name__ == '__main__':

@@ -20,7 +20,7 @@ import argparse
 import os
 import os.path as osp
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, List
 
 from mmseg_zsl.annotation.output_dir import FAILURES_NAME
 
@@ -94,6 +94,30 @@ def finished_status(summary, out_dir: str, allow_failures: bool = False,
                   'failures; --allow-failures exits with 0)',
                   file=sys.stderr, flush=True)
     return EXIT_OK if allow_failures else EXIT_FAILURES
+
+
+def finish_items(out_dir: str, mode: str, done: int, failed: List[List[str]],
+                 allow_failures: bool = False) -> int:
+    """:func:`finished_status` for a tool outside the annotation engine:
+    writes (or clears) ``out_dir/failures.json`` as the engine does.
+
+    Args:
+        out_dir (str): Where the list goes (the tool's output directory).
+        mode (str): The tool, recorded in the list.
+        done (int): Items done.
+        failed (list[list[str]]): ``[item, reason]`` of the failed items.
+        allow_failures (bool): Return 0 even with failures.
+
+    Returns:
+        int: :data:`EXIT_OK` or :data:`EXIT_FAILURES`.
+    """
+    from mmseg_zsl.annotation.output_dir import write_failures
+    from mmseg_zsl.apis.summary import RunSummary
+    total = done + len(failed)
+    write_failures(out_dir, mode, total, failed)
+    return finished_status(
+        RunSummary(mode=mode, total=total, done=done, failed=failed),
+        out_dir, allow_failures)
 
 
 #: Set by tools/dist_annotate.sh: torchrun exits 1 whatever its workers'

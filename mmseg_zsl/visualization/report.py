@@ -136,7 +136,8 @@ def report_pseudo_labels(pseudo_dir: str,
     Every image matched by stem is read once to check label sizes and
     indices and, with ground truth, to score it (IoU as mmseg's
     ``IoUMetric``); then ``num`` images are drawn as image / pseudo label /
-    ground truth rows, ``rows_per_sheet`` rows per ``sheet_NNN.png``.
+    ground truth rows, ``rows_per_sheet`` rows per ``sheet_NNN.png``. An
+    image with an unreadable file is left out and listed under ``failed``.
 
     Args:
         pseudo_dir (str): Directory of ``<stem>.png`` pseudo labels.
@@ -167,7 +168,7 @@ def report_pseudo_labels(pseudo_dir: str,
     files = match_files(pseudo_dir, img_dir, gt_dir)
     scan = scan_labels(files, class_names, ignore_index)
     colours = resolve_palette(palette, len(scan.class_names))
-    selected = select_images(files.stems, num, order, scan.image_miou, seed)
+    selected = select_images(scan.stems, num, order, scan.image_miou, seed)
     os.makedirs(out_dir, exist_ok=True)
     sheets = _render_sheets(selected, scan, files, colours, out_dir,
                             rows_per_sheet, ignore_index)
@@ -178,7 +179,8 @@ def report_pseudo_labels(pseudo_dir: str,
                          scan.gt_counts, ignore_index)
     report: Dict[str, Any] = dict(
         pseudo_dir=pseudo_dir, img_dir=img_dir, gt_dir=gt_dir,
-        num_images=len(files.stems),
+        num_images=len(scan.stems),
+        failed=scan.failed,
         pseudo_without_image=files.pseudo_without_image,
         pseudo_without_gt=files.pseudo_without_gt,
         order=order, seed=seed, ignore_index=ignore_index,
@@ -214,6 +216,7 @@ def report_pseudo_labels(pseudo_dir: str,
     summary = [('pseudo labels', pseudo_dir), ('images', img_dir),
                ('ground truth', gt_dir or 'none'),
                ('images matched', str(len(files.stems))),
+               ('unreadable, left out', str(len(scan.failed))),
                ('images shown', f'{len(selected)} ({order} order'
                 + (f', seed {seed})' if order == 'random' else ')'))]
     if report['miou'] is not None:

@@ -28,12 +28,17 @@ class ScanResult:
             per class, the last entry ignored.
         image_miou (dict[str, float]): Per-image mIoU (%) by stem; NaN when
             the image has no labelled pixel. Empty without ground truth.
+        stems (list[str]): The stems read and counted.
+        failed (list[list[str]]): ``[pseudo label, reason]`` of the stems
+            left out because a file of theirs could not be read.
     """
     class_names: List[str]
     matrix: Optional[np.ndarray]
     pseudo_counts: np.ndarray
     gt_counts: Optional[np.ndarray]
     image_miou: Dict[str, float] = field(default_factory=dict)
+    stems: List[str] = field(default_factory=list)
+    failed: List[List[str]] = field(default_factory=list)
 
 
 def _histogram(label: np.ndarray, path: str, what: str, bins: int,
@@ -70,6 +75,11 @@ def scan_labels(files: MatchedFiles,
                 ignore_index: int = 255) -> ScanResult:
     """Check sizes and indices of every matched file and score it.
 
+    A stem whose pseudo label, image or ground truth cannot be read (not a
+    decodable image) is left out and listed in ``failed``; wrong sizes or
+    class indices stop the scan (a wrong folder or class list, not one bad
+    file).
+
     Args:
         files (MatchedFiles): Output of
             :func:`~mmseg_zsl.visualization.files.match_files`.
@@ -89,11 +99,18 @@ def scan_labels(files: MatchedFiles,
     pseudo_counts = np.zeros(max(bins, ignore_index + 1), np.int64)
     gt_counts = pseudo_counts.copy() if files.gt else None
     image_miou: Dict[str, float] = {}
+    stems, failed = [], []
     progress = ProgressBar(len(files.stems))
     for stem in files.stems:
         pred_path, img_path = files.pseudo[stem], files.images[stem]
-        pred = read_label(pred_path)
-        img_height, img_width = image_size(img_path)
+        try:
+            pred = read_label(pred_path)
+            img_height, img_width = image_size(img_path)
+            gt = read_label(files.gt[stem]) if files.gt else None
+        except OSError as error:  # PIL: missing, truncated, not an image
+            failed.append([pred_path, f'cannot read: {error}'])
+            progress.update()
+            continue
         if pred.shape != (img_height, img_width):
             raise ValueError(
                 f'Pseudo label {pred_path} is {pred.shape[1]}x{pred.shape[0]}'
@@ -104,7 +121,6 @@ def scan_labels(files: MatchedFiles,
                                     ignore_index, class_names)
         if files.gt:
             gt_path = files.gt[stem]
-            gt = read_label(gt_path)
             if gt.shape != pred.shape:
                 raise ValueError(
                     f'Ground truth {gt_path} is {gt.shape[1]}x{gt.shape[0]} '
@@ -116,8 +132,13 @@ def scan_labels(files: MatchedFiles,
             image_matrix = confusion_matrix(gt, pred, bins, ignore_index)
             matrix += image_matrix
             image_miou[stem] = mean_iou(iou_from_confusion(image_matrix))
+        stems.append(stem)
         progress.update()
     print()  # ProgressBar leaves the cursor on its line
+    if failed and not stems:
+        raise ValueError(
+            f'None of the {len(failed)} matched pseudo labels could be read '
+            f'with its image (first: {failed[0][1]}); check the folders.')
     # Trim the index space to the classes that exist.
     if class_names is None:
         seen = np.flatnonzero(pseudo_counts[:bins] + (
@@ -136,4 +157,6 @@ def scan_labels(files: MatchedFiles,
                 if matrix is not None else None),
         pseudo_counts=with_ignore(pseudo_counts),
         gt_counts=with_ignore(gt_counts) if gt_counts is not None else None,
-        image_miou=image_miou)
+        image_miou=image_miou,
+        stems=stems,
+        failed=failed)

@@ -46,6 +46,39 @@ def test_tool_with_dataset_config(tmp_path):
     assert (out / 'index.html').is_file()
 
 
+@pytest.mark.e2e
+def test_unreadable_label_is_listed_and_the_others_reported(tmp_path):
+    """Before: the first unreadable label stopped the whole report (1)."""
+    person = np.full((6, 8), 15, np.uint8)
+    person[:, :4] = 0
+    write_item(tmp_path, 'a', blank_image(6, 8), person, person)
+    write_item(tmp_path, 'b', blank_image(6, 8), person, person)
+    write_item(tmp_path, 'c', blank_image(6, 8), np.zeros_like(person),
+               person)
+    pseudo, img, gt = dirs(tmp_path)
+    broken = os.path.join(pseudo, 'b.png')
+    with open(broken, 'wb') as file:
+        file.write(b'not a png')
+    out = tmp_path / 'report'
+    args = [pseudo, '--img-dir', img, '--gt-dir', gt, '--out', out,
+            '--classes', tmp_path / 'classes.txt']
+    (tmp_path / 'classes.txt').write_text('\n'.join(
+        ['background'] + [f'c{i}' for i in range(1, 16)]) + '\n')
+    result = _run(*args)
+    assert result.returncode == 3, result.stderr
+    # a and c are the two images of the test above: mIoU 58.33 (by hand
+    # there); without b, which would have added a perfect image.
+    summary = result.stdout.strip().splitlines()[-1]
+    assert 'pseudo-label mIoU 58.33% over 2 images' in summary
+    failures = json.loads((out / 'failures.json').read_text())
+    assert (failures['total'], failures['failed']) == (3, 1)
+    assert failures['items'][0]['path'] == broken
+    assert str(out / 'failures.json') in result.stderr
+    report = json.loads((out / 'report.json').read_text())
+    assert sorted(report['shown']) == ['a', 'c']
+    assert _run(*args, '--allow-failures').returncode == 0
+
+
 def test_tool_reports_bad_index_with_advice(tmp_path, monkeypatch, capsys):
     # Run in-process (runpy, as `python tools/...` would) to save a second
     # interpreter start; the error reaches the user as one line.
