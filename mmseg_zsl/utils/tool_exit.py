@@ -22,7 +22,7 @@ import os.path as osp
 import sys
 from typing import Any, Callable, List
 
-from mmseg_zsl.annotation.output_dir import FAILURES_NAME
+from mmseg_zsl.annotation.output_dir import FAILURES_NAME, write_failures
 
 #: The errors library code raises for input a user can fix.
 EXPECTED_ERRORS = (ValueError, OSError)
@@ -111,8 +111,7 @@ def finish_items(out_dir: str, mode: str, done: int, failed: List[List[str]],
     Returns:
         int: :data:`EXIT_OK` or :data:`EXIT_FAILURES`.
     """
-    from mmseg_zsl.annotation.output_dir import write_failures
-    from mmseg_zsl.apis.summary import RunSummary
+    from mmseg_zsl.apis.summary import RunSummary  # apis imports this module
     total = done + len(failed)
     write_failures(out_dir, mode, total, failed)
     return finished_status(
