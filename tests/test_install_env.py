@@ -5,6 +5,7 @@ import os
 import os.path as osp
 import shutil
 import subprocess
+import sys
 from typing import Optional
 
 import pytest
@@ -87,9 +88,28 @@ def test_missing_compiler_is_reported_before_installing(tmp_path):
     assert not (tmp_path / 'venv').exists()
 
 
+def test_check_says_not_up_to_date_and_installs_nothing(tmp_path):
+    result = subprocess.run(
+        ['bash', SCRIPT, '--check'],
+        env=dict(os.environ, PYTHON=sys.executable,
+                 MMSEG_ZSL_VENV=str(tmp_path / 'venv')),
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert 'is not up to date' in result.stdout
+    assert not (tmp_path / 'venv').exists()
+
+
+def project_env_is_current() -> bool:
+    """Whether .venv is up to date, asked without installing anything: a
+    stale one must not be reinstalled (under a 60 s timeout) by a test."""
+    env = dict(os.environ, MMSEG_ZSL_VENV=osp.join(ROOT, '.venv'))
+    return subprocess.run(['bash', SCRIPT, '--check'], env=env,
+                          capture_output=True, timeout=60).returncode == 0
+
+
 @pytest.mark.skipif(
-    not osp.exists(osp.join(ROOT, '.venv', '.mmseg_zsl_install_stamp')),
-    reason='the project environment was not made by tools/install_env.sh')
+    not project_env_is_current(),
+    reason='no up-to-date project environment made by tools/install_env.sh')
 def test_second_run_is_a_no_op():
     env = dict(os.environ, MMSEG_ZSL_VENV=osp.join(ROOT, '.venv'))
     result = subprocess.run(['bash', SCRIPT],

@@ -5,7 +5,7 @@
 # the mmcv build makes a second run a no-op. By default mmcv comes as mmcv-lite, a wheel from PyPI
 # without compiled ops: mmseg_zsl calls none, and mmseg's imports of mmcv.ops are served by a
 # stand-in (mmseg_zsl/utils/compat.py). MMSEG_ZSL_MMCV_OPS=1 builds mmcv 2.1.0 with its compiled
-# ops against torch 2.14 instead (about 14 minutes on 2 cores), once per machine: the wheel is
+# ops against torch 2.14 instead (10-15 minutes on 2 cores), once per machine: the wheel is
 # cached outside the clone under $MMSEG_ZSL_CACHE (default ~/.cache/mmseg_zsl), keyed by mmcv,
 # torch, Python and CPU/CUDA.
 #
@@ -13,6 +13,8 @@
 # MMSEG_ZSL_CACHE, MMSEG_ZSL_EXTRAS (default annotation,tests), MMSEG_ZSL_MMCV_OPS=1 for mmcv's
 # compiled CPU ops, FORCE_CUDA=1 for its CUDA ops (implies MMSEG_ZSL_MMCV_OPS=1; needs the CUDA
 # toolkit), MAX_JOBS (default: number of cores).
+#
+# --check: only say whether the environment is up to date (status 0) or not (1); install nothing.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,6 +51,10 @@ if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$KEY" ]]; then
     log "environment $VENV is up to date"
     exit 0
 fi
+if [[ "${1:-}" == --check ]]; then
+    log "environment $VENV is not up to date (make env installs it)"
+    exit 1
+fi
 
 # --- Can mmcv be built here, if its wheel is not cached yet? ----------------------------------
 MMCV=$(pin mmcv "$REQ/mmcv.txt")
@@ -79,7 +85,7 @@ if [[ "$OPS" != 1 ]]; then
     "$PY" -m pip uninstall --disable-pip-version-check -y -q mmcv
     "${PIP[@]}" "mmcv-lite==$(pin mmcv-lite "$REQ/mmcv.txt")"
 elif ! ls "$WHEELS"/mmcv-*.whl >/dev/null 2>&1; then
-    log "building mmcv $MMCV ($DEVICE ops) against torch $TORCH once into $WHEELS; this takes about 14 minutes on 2 cores"
+    log "building mmcv $MMCV ($DEVICE ops) against torch $TORCH once into $WHEELS; this takes 10-15 minutes on 2 cores"
     BUILD=$(mktemp -d)
     trap 'rm -rf "$BUILD"' EXIT
     "$PY" -m pip download --disable-pip-version-check --no-deps --no-binary :all: --no-build-isolation \
