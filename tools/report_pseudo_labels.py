@@ -21,19 +21,16 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 import mmseg_zsl  # noqa: E402,F401  (compat patches, registries)
 from mmseg_zsl import visualization  # noqa: E402
-from mmseg_zsl.utils.tool_exit import EXIT_FAILURES  # noqa: E402
-from mmseg_zsl.utils.tool_exit import (ToolArgumentParser, finish_items,
-                                       run_tool)
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser  # noqa: E402
+from mmseg_zsl.utils.tool_exit import (allow_failures_help, exit_status_help,
+                                       finish_items, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolArgumentParser(
         description='Draw sheets, charts and an HTML index of pseudo labels '
         '(and score them when ground truth is given).',
-        epilog='exit status: 0 every matched label reported; 1 could not '
-        f'start (one line says why); 2 bad arguments; {EXIT_FAILURES} '
-        'reported, but some labels or their images were unreadable (listed '
-        'in OUT/failures.json); 130 interrupted')
+        epilog=exit_status_help('label', 'OUT'))
     parser.add_argument('pseudo_dir', help='directory of <stem>.png labels')
     parser.add_argument(
         '--img-dir', required=True, help='directory of the images')
@@ -69,9 +66,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--allow-failures',
         action='store_true',
-        help='exit with status 0 even if some labels or their images were '
-        f'unreadable (default: status {EXIT_FAILURES}; they are listed in '
-        'OUT/failures.json either way)')
+        help=allow_failures_help('label', 'OUT'))
     return parser.parse_args(argv)
 
 

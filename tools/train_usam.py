@@ -26,9 +26,9 @@ from mmseg_zsl.annotation.sam import RANDOM_INIT_CHOICES  # noqa: E402
 from mmseg_zsl.annotation.sam import SAM_MODEL_TYPES
 from mmseg_zsl.annotation.usam.tokens import MASK_SELECTIONS  # noqa: E402
 from mmseg_zsl.apis import usam_training  # noqa: E402
-from mmseg_zsl.utils.tool_exit import EXIT_FAILURES  # noqa: E402
-from mmseg_zsl.utils.tool_exit import (ToolArgumentParser, finish_items,
-                                       run_tool)
+from mmseg_zsl.utils.tool_exit import ToolArgumentParser  # noqa: E402
+from mmseg_zsl.utils.tool_exit import (allow_failures_help, exit_status_help,
+                                       finish_items, run_tool)
 
 UNC_REDUCTIONS = ('mean', 'sum')
 
@@ -38,10 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Train the U-SAM mask classifier (teacher, then '
         'student) from single-object example images per class. Flags left '
         'unset keep the library defaults.',
-        epilog='exit status: 0 every example image used; 1 could not start '
-        f'(one line says why); 2 bad arguments; {EXIT_FAILURES} trained, '
-        'but some example images were unreadable (listed in '
-        'WORK_DIR/failures.json); 130 interrupted')
+        epilog=exit_status_help('example image', 'WORK_DIR'))
     parser.add_argument(
         'example_dir',
         help='folder with one sub-folder of images per class: '
@@ -124,9 +121,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     run.add_argument(
         '--allow-failures',
         action='store_true',
-        help='exit with status 0 even if some example images were '
-        f'unreadable (default: status {EXIT_FAILURES}; they are listed in '
-        'WORK_DIR/failures.json either way)')
+        help=allow_failures_help('example image', 'WORK_DIR'))
     return parser.parse_args(argv)
 
 

@@ -33,18 +33,32 @@ EXIT_BAD_ARGUMENTS = 2
 EXIT_FAILURES = 3
 EXIT_INTERRUPTED = 130
 
-#: The ``--help`` epilog of the tools with ``--allow-failures``.
-EXIT_STATUS_HELP = (
-    f'exit status: {EXIT_OK} every image done or skipped as done; '
-    f'{EXIT_COULD_NOT_START} could not start (one line says why); '
-    f'{EXIT_BAD_ARGUMENTS} bad arguments; {EXIT_FAILURES} finished with '
-    f'failures (listed in OUT_DIR/failures.json); {EXIT_INTERRUPTED} '
-    'interrupted (docs/annotation.md, "Exit status")')
-#: Help of the ``--allow-failures`` flag, the same in every tool.
-ALLOW_FAILURES_HELP = (
-    f'exit with status 0 even if some images failed (default: status '
-    f'{EXIT_FAILURES}; the failed images and reasons are listed in '
-    'OUT_DIR/failures.json either way)')
+
+def exit_status_help(item: str = 'image', out_dir: str = 'OUT_DIR') -> str:
+    """The ``--help`` epilog of a tool with ``--allow-failures``.
+
+    Args:
+        item (str): What the tool's items are, singular ('image').
+        out_dir (str): The name of its output directory in its usage.
+    """
+    return (f'exit status: {EXIT_OK} every {item} done or skipped as done; '
+            f'{EXIT_COULD_NOT_START} could not start (one line says why); '
+            f'{EXIT_BAD_ARGUMENTS} bad arguments; {EXIT_FAILURES} finished '
+            f'with failures (listed in {out_dir}/failures.json); '
+            f'{EXIT_INTERRUPTED} interrupted (docs/annotation.md, "Exit '
+            'status")')
+
+
+def allow_failures_help(item: str = 'image', out_dir: str = 'OUT_DIR') -> str:
+    """Help of the ``--allow-failures`` flag (arguments as above)."""
+    return (f'exit with status 0 even if some {item}s failed (default: '
+            f'status {EXIT_FAILURES}; the failed {item}s and reasons are '
+            f'listed in {out_dir}/failures.json either way)')
+
+
+#: The engine tools' (annotate, refine): their items are images.
+EXIT_STATUS_HELP = exit_status_help()
+ALLOW_FAILURES_HELP = allow_failures_help()
 
 
 class ToolArgumentParser(argparse.ArgumentParser):
