@@ -292,8 +292,10 @@ def test_enhance_after_trains_as_pseudo_then_enhances():
     losses = resumed.loss(inputs, samples)
     assert {k for k in losses if 'loss' in k} == {
         'sup.decode.loss_ce', 'unsup.loss_fp', 'unsup.loss_s1',
-        'unsup.loss_s2'
+        'unsup.loss_s2', 'unsup.loss_pseudo'
     }
+    # Still logged, as 0, so the log does not repeat the warm-up's last value.
+    assert float(losses['unsup.loss_pseudo']) == 0.0
     torch.testing.assert_close(
         losses['unsup.loss_fp'], 0.5 * 0.5 * F.cross_entropy(
             _up(ref.logits_w), y_e, ignore_index=IGNORE,

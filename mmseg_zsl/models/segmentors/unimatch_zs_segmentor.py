@@ -187,7 +187,12 @@ class UniMatchZSSegmentor(BaseSegmentor):
             return self._loss_pseudo(inputs, data_samples, self.unsup_loss)
         if self._warming_up():
             return self._loss_pseudo(inputs, data_samples, self.warmup_loss)
-        return self._loss_unimatch(inputs, data_samples)
+        losses = self._loss_unimatch(inputs, data_samples)
+        if self.semi_train_cfg['enhance_after']:
+            # Logged as 0 once the warm-up is over: mmengine's logger would
+            # otherwise keep printing the warm-up's last value to the end.
+            losses['unsup.loss_pseudo'] = inputs['sup'].new_zeros(())
+        return losses
 
     def _warming_up(self) -> bool:
         """Whether this iteration is one of the first ``enhance_after``
