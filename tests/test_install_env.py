@@ -99,6 +99,16 @@ def test_check_says_not_up_to_date_and_installs_nothing(tmp_path):
     assert not (tmp_path / 'venv').exists()
 
 
+def test_unknown_argument_is_refused_before_anything(tmp_path):
+    result = subprocess.run(
+        ['bash', SCRIPT, '--chek'],
+        env=dict(os.environ, MMSEG_ZSL_VENV=str(tmp_path / 'venv')),
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "unknown argument '--chek'" in result.stderr
+    assert not (tmp_path / 'venv').exists()
+
+
 def project_env_is_current() -> bool:
     """Whether .venv is up to date, asked without installing anything: a
     stale one must not be reinstalled (under a 60 s timeout) by a test."""

@@ -29,14 +29,14 @@ from mmseg_zsl.apis import MODES, DistInfo, annotate, relabel
 from mmseg_zsl.apis.cli import (add_input_arguments, add_label_arguments,
                                 add_model_arguments, add_prompted_arguments,
                                 add_usam_arguments, mode_options)
-from mmseg_zsl.utils.tool_exit import (ALLOW_FAILURES_HELP, EXIT_STATUS_HELP,
-                                       ToolArgumentParser, exit_tool,
+from mmseg_zsl.utils.tool_exit import (ToolArgumentParser, allow_failures_help,
+                                       exit_status_help, exit_tool,
                                        finished_status, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolArgumentParser(
-        epilog=EXIT_STATUS_HELP,
+        epilog=exit_status_help(),
         description='Pseudo labels of a dataset\'s images: zero-shot SAM + '
         'CLIP/GEM (the paper), SAM prompted by weak annotations, or U-SAM; '
         'cached and resumable. Flags left unset keep the library defaults.')
@@ -72,7 +72,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='rewrite the labels from the cache with the given label '
         'settings (no SAM; zero-shot loads only the CLIP text tower)')
     run.add_argument(
-        '--allow-failures', action='store_true', help=ALLOW_FAILURES_HELP)
+        '--allow-failures', action='store_true', help=allow_failures_help())
     run.add_argument(
         '--no-progress', action='store_true', help='hide the progress bar')
     add_prompted_arguments(parser)

@@ -15,6 +15,7 @@
 # toolkit), MAX_JOBS (default: number of cores).
 #
 # --check: only say whether the environment is up to date (status 0) or not (1); install nothing.
+# Any other argument is refused (status 2).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +31,12 @@ die() {
 }
 log() { echo "[install_env] $*"; }
 pin() { sed -n "s/^$1==\([^ ]*\).*/\1/p" "$2"; }
+
+case "${1:-}" in
+    "" | --check) ;;
+    *) echo "install_env.sh: error: unknown argument '$1': the only one is --check (say whether the environment is up to date)." >&2
+       exit 2 ;;
+esac
 
 # --- Check the interpreter -------------------------------------------------------------------
 command -v "$PYTHON" >/dev/null 2>&1 \

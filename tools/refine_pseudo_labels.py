@@ -31,14 +31,14 @@ from mmseg_zsl.apis import DistInfo, annotate
 from mmseg_zsl.apis.modes.refine import REFINE_DATASET_KEY, refinement_counts
 from mmseg_zsl.apis.summary import RunSummary
 from mmseg_zsl.utils.files import image_stem
-from mmseg_zsl.utils.tool_exit import (ALLOW_FAILURES_HELP, EXIT_STATUS_HELP,
-                                       ToolArgumentParser, exit_tool,
+from mmseg_zsl.utils.tool_exit import (ToolArgumentParser, allow_failures_help,
+                                       exit_status_help, exit_tool,
                                        finished_status, run_tool)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = ToolArgumentParser(
-        epilog=EXIT_STATUS_HELP,
+        epilog=exit_status_help(),
         description='Refined pseudo labels: a checkpoint\'s prediction '
         'where its confidence >= tau, else the zero-shot label (Eq. 7 '
         'offline), for the unlabeled images of a training config.')
@@ -62,7 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--overwrite', action='store_true',
         help='refine images again even if done (default: resume)')
     parser.add_argument(
-        '--allow-failures', action='store_true', help=ALLOW_FAILURES_HELP)
+        '--allow-failures', action='store_true', help=allow_failures_help())
     parser.add_argument('--no-progress', action='store_true',
                         help='hide the progress bar')
     parser.add_argument(

@@ -56,11 +56,6 @@ def allow_failures_help(item: str = 'image', out_dir: str = 'OUT_DIR') -> str:
             f'listed in {out_dir}/failures.json either way)')
 
 
-#: The engine tools' (annotate, refine): their items are images.
-EXIT_STATUS_HELP = exit_status_help()
-ALLOW_FAILURES_HELP = allow_failures_help()
-
-
 class ToolArgumentParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are one line, not the usage.
 
