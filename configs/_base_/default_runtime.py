@@ -16,5 +16,10 @@ resume = False
 
 tta_model = dict(type='SegTTAModel')
 # Every training iteration seeded from (seed, iteration, rank): a resumed run
-# equals the uninterrupted one (docs/training.md, "Resume").
-custom_hooks = [dict(type='IterationSeedHook')]
+# equals the uninterrupted one (docs/training.md, "Resume"); a warning before
+# training names the classes without labeled pixels (docs/training.md, "A
+# class without labeled pixels").
+custom_hooks = [
+    dict(type='IterationSeedHook'),
+    dict(type='LabeledClassCoverageHook')
+]

@@ -7,12 +7,12 @@ the ground truth of the labelled split, cross-validate, and write settings
 that ``tools/annotate.py`` and ``--relabel`` take. Not imported by
 ``import mmseg_zsl``.
 """
+from mmseg_zsl.utils import read_ground_truth
 from .calibration_data import CalibrationData
 from .evaluation import (areas_from_mask_labels, evaluate_exact,
                          mask_labels_exact)
 from .fitting import STAGES, LabelState, SearchOptions, fit_stages
-from .ground_truth import (DEFAULT_IGNORE_INDEX, ground_truth_paths,
-                           read_ground_truth)
+from .ground_truth import DEFAULT_IGNORE_INDEX, ground_truth_paths
 from .image_stats import ImageStats, compute_image_stats, painting_rank
 from .loading import load_calibration_data
 from .metrics import IoUAreas, iou_percent, miou_percent

@@ -1,4 +1,5 @@
-"""Where the labelled images' ground truth is, and reading it as mmseg does.
+"""Where the labelled images' ground truth is (read it with
+:func:`mmseg_zsl.utils.read_ground_truth`, as mmseg does).
 
 - ``gt_dir``: ``<gt_dir>/<stem><gt_suffix>`` for every image;
 - a split file (UniMatch lines ``JPEGImages/x.jpg SegmentationClass/x.png``):
@@ -18,28 +19,6 @@ from mmseg_zsl.utils.files import image_stem
 DEFAULT_IGNORE_INDEX = 255
 #: Ground-truth file suffix in a ``gt_dir``.
 DEFAULT_GT_SUFFIX = '.png'
-
-
-def read_ground_truth(path: str, reduce_zero_label: bool = False
-                      ) -> np.ndarray:
-    """``(H, W)`` uint8 class indices, as mmseg's ``LoadAnnotations``.
-
-    Decoded with pillow ('unchanged', so palette PNGs give their indices);
-    ``reduce_zero_label`` maps 0 to 255 and lowers the others by one.
-    """
-    import mmcv
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'Ground-truth file {path!r} does not exist.')
-    with open(path, 'rb') as file:
-        content = file.read()
-    label = mmcv.imfrombytes(
-        content, flag='unchanged', backend='pillow').squeeze()
-    label = label.astype(np.uint8)
-    if reduce_zero_label:
-        label[label == 0] = 255
-        label = label - 1
-        label[label == 254] = 255
-    return label
 
 
 def _split_ground_truth(split_file: str,

@@ -6,8 +6,9 @@ import numpy as np
 from tqdm import tqdm
 
 from mmseg_zsl.annotation.cache import ImageRecord
+from mmseg_zsl.utils import read_ground_truth
 from .calibration_data import CalibrationData
-from .ground_truth import DEFAULT_IGNORE_INDEX, check_record, read_ground_truth
+from .ground_truth import DEFAULT_IGNORE_INDEX, check_record
 from .image_stats import compute_image_stats
 
 

@@ -1,4 +1,5 @@
 """Training-loop hooks."""
 from .iteration_seed_hook import IterationSeedHook
+from .labeled_class_coverage_hook import LabeledClassCoverageHook
 
-__all__ = ['IterationSeedHook']
+__all__ = ['IterationSeedHook', 'LabeledClassCoverageHook']

@@ -94,6 +94,22 @@ def _epoch_logs(output, epoch):
     return logs
 
 
+def _coverage_line(root):
+    """What the run must say about the classes of the labeled set's ground
+    truth, counted here with OpenCV and mmseg's VOC class names."""
+    from mmseg.datasets import PascalVOCDataset
+    classes = PascalVOCDataset.METAINFO['classes']
+    seen = set()
+    for stem in LABELED:
+        seen |= set(cv2.imread(osp.join(root, 'SegmentationClass', stem +
+                                        '.png'), cv2.IMREAD_UNCHANGED).flat)
+    missing = [name for i, name in enumerate(classes) if i not in seen]
+    if not missing:
+        return 'each of the 21 classes has labeled pixels'
+    return (f'{len(missing)} of 21 classes have no pixel in the labeled set '
+            f'(2 images): {", ".join(missing)}.')
+
+
 def _load(path):
     return torch.load(path, map_location='cpu')  # the safe default loads it
 
@@ -115,6 +131,7 @@ def test_train_stop_resume_and_test(voc_root, tmp_path):
     assert osp.isfile(osp.join(work_dir, 'epoch_1.pth'))
     assert 'unsup.loss_s1' in out and 'unsup.conf_ratio' in out
     assert 'mIoU' in out  # validated after the epoch
+    assert _coverage_line(voc_root) in out  # LabeledClassCoverageHook
 
     # Resumed: continues at epoch 2 from the saved iteration.
     out = _train(work_dir, voc_root, '--resume', max_epochs=2)
