@@ -78,9 +78,11 @@ def test_tool_help(tool):
 
 def test_training_imports_neither_annotation_nor_the_toy_world():
     """``import mmseg_zsl`` (what training configs do) registers datasets,
-    transforms and models only: no SAM/CLIP code, no demo world."""
-    code = ('import sys, mmseg_zsl; print(sorted({m.split(".")[1] for m in '
-            'sys.modules if m.startswith("mmseg_zsl.")}))')
+    transforms and models only: no SAM/CLIP code, no demo world; nor does
+    the exit helper of tools/train.py."""
+    code = ('import sys, mmseg_zsl, mmseg_zsl.utils.tool_exit; '
+            'print(sorted({m.split(".")[1] for m in sys.modules if '
+            'm.startswith("mmseg_zsl.")}))')
     result = subprocess.run([sys.executable, '-c', code],
                             capture_output=True, text=True, cwd=ROOT,
                             timeout=120)

@@ -1,25 +1,14 @@
 #!/usr/bin/env bash
 # Usage: tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args...]
-# Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT. Without GPUs the GPUS
-# processes run on CPU (gloo), which is meant for testing.
-CONFIG=$1
-CHECKPOINT=$2
-GPUS=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
+# Without GPUs the GPUS processes run on CPU (gloo), which is meant for
+# testing. Exit status: test.py's (2 for a bad option, 130 on Ctrl-C, 1 when
+# testing failed). Multi-node and the interpreter: tools/torchrun.sh.
+set -euo pipefail
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-$PYTHON -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    $(dirname "$0")/test.py \
-    $CONFIG \
-    $CHECKPOINT \
-    --launcher pytorch \
-    ${@:4}
+if [[ $# -lt 3 ]]; then
+    echo "usage: $0 CONFIG CHECKPOINT GPUS [tools/test.py options]" >&2
+    exit 2
+fi
+TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+exec "$TOOLS/torchrun.sh" "$3" "$TOOLS/test.py" "$1" "$2" --launcher pytorch \
+    "${@:4}"

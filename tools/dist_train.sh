@@ -1,23 +1,15 @@
 #!/usr/bin/env bash
 # Usage: tools/dist_train.sh CONFIG GPUS [train.py args...]
 # e.g.   tools/dist_train.sh configs/zsl/segformer_b4_pascal_183.py 4
-# Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT. Without GPUs the GPUS
-# processes run on CPU (gloo), which is meant for testing.
-CONFIG=$1
-GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
+# Without GPUs the GPUS processes run on CPU (gloo), which is meant for
+# testing. Exit status: train.py's (2 for a bad option, 130 on Ctrl-C, 1 when
+# training failed). Multi-node and the interpreter: tools/torchrun.sh.
+set -euo pipefail
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-$PYTHON -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    $(dirname "$0")/train.py \
-    $CONFIG \
-    --launcher pytorch ${@:3}
+if [[ $# -lt 2 ]]; then
+    echo "usage: $0 CONFIG GPUS [tools/train.py options]" >&2
+    exit 2
+fi
+TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+exec "$TOOLS/torchrun.sh" "$2" "$TOOLS/train.py" "$1" --launcher pytorch \
+    "${@:3}"

@@ -14,6 +14,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_zsl.utils import exit_distributed_run, setup_cpu_distributed
+from mmseg_zsl.utils.tool_exit import launcher_status
 
 
 # TODO: support fuse_conv_bn, visualization, and format_only
@@ -131,5 +132,6 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with launcher_status():  # the status tools/dist_*.sh exit with
+        main()
     exit_distributed_run()

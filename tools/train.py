@@ -17,6 +17,7 @@ from mmengine.runner import Runner  # noqa: E402
 from mmseg.registry import RUNNERS  # noqa: E402
 
 from mmseg_zsl.utils import exit_distributed_run, setup_cpu_distributed
+from mmseg_zsl.utils.tool_exit import launcher_status
 
 
 def parse_args():
@@ -126,5 +127,6 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with launcher_status():  # the status tools/dist_*.sh exit with
+        main()
     exit_distributed_run()

@@ -20,9 +20,8 @@ import argparse
 import os
 import os.path as osp
 import sys
-from typing import Any, Callable, List
-
-from mmseg_zsl.annotation.output_dir import FAILURES_NAME, write_failures
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, List
 
 #: The errors library code raises for input a user can fix.
 EXPECTED_ERRORS = (ValueError, OSError)
@@ -84,6 +83,9 @@ def finished_status(summary, out_dir: str, allow_failures: bool = False,
     Returns:
         int: :data:`EXIT_OK` or :data:`EXIT_FAILURES`.
     """
+    # lazily: train.py imports this module, and training never imports the
+    # annotation package (tests/test_package.py)
+    from mmseg_zsl.annotation.output_dir import FAILURES_NAME
     failed = len(summary.failed)
     if not failed:
         return EXIT_OK
@@ -120,6 +122,7 @@ def finish_items(out_dir: str, mode: str, done: int, failed: List[List[str]],
     Returns:
         int: :data:`EXIT_OK` or :data:`EXIT_FAILURES`.
     """
+    from mmseg_zsl.annotation.output_dir import write_failures
     from mmseg_zsl.apis.summary import RunSummary  # apis imports this module
     total = done + len(failed)
     write_failures(out_dir, mode, total, failed)
@@ -128,10 +131,19 @@ def finish_items(out_dir: str, mode: str, done: int, failed: List[List[str]],
         out_dir, allow_failures)
 
 
-#: Set by tools/dist_annotate.sh: torchrun exits 1 whatever its workers'
-#: status, so a tool that finished with a non-zero status writes it here
-#: for the script to exit with.
+#: Set by tools/torchrun.sh (the dist_*.sh scripts): torchrun exits 1
+#: whatever its workers' status, so a tool that ends with a non-zero status
+#: writes it here for the script to exit with.
 STATUS_FILE_VARIABLE = 'MMSEG_ZSL_STATUS_FILE'
+
+
+def _tell_launcher(status: int) -> None:
+    """Write a non-zero ``status`` for tools/torchrun.sh, if it asked."""
+    from .files import atomic_write_text
+    status_file = os.environ.get(STATUS_FILE_VARIABLE)
+    if status and status_file:
+        # Ranks that fail write the same file; atomic writes cannot mix.
+        atomic_write_text(status_file, f'{status}\n')
 
 
 def exit_tool(status: int) -> None:
@@ -141,13 +153,32 @@ def exit_tool(status: int) -> None:
         status (int): What :func:`run_tool` returned.
     """
     from .cpu_distributed import exit_distributed_run
-    from .files import atomic_write_text
-    status_file = os.environ.get(STATUS_FILE_VARIABLE)
-    if status and status_file:
-        # Every rank writes the same status; atomic writes cannot mix.
-        atomic_write_text(status_file, f'{status}\n')
+    _tell_launcher(status)
     exit_distributed_run(status)
     sys.exit(status)
+
+
+@contextmanager
+def launcher_status() -> Iterator[None]:
+    """Tell tools/torchrun.sh the status a failing block ends the process
+    with, and let the exception go on unchanged (its traceback too).
+
+    For ``tools/train.py`` and ``tools/test.py``, which keep mmseg's
+    tracebacks rather than :func:`run_tool`'s one line: argparse's 2, 130 for
+    Ctrl-C (what Python exits with when it dies of SIGINT), 1 for an error.
+    """
+    try:
+        yield
+    except SystemExit as stop:
+        code = stop.code
+        _tell_launcher(code if isinstance(code, int) else int(bool(code)))
+        raise
+    except KeyboardInterrupt:
+        _tell_launcher(EXIT_INTERRUPTED)
+        raise
+    except BaseException:
+        _tell_launcher(EXIT_COULD_NOT_START)
+        raise
 
 
 def run_tool(main: Callable[[], Any],

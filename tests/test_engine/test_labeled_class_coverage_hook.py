@@ -12,7 +12,6 @@ from mmengine.registry import init_default_scope
 from mmseg_zsl.datasets import (SemiSegDataset, ToyShapesDataset,
                                 class_pixel_counts)
 from mmseg_zsl.engine import LabeledClassCoverageHook
-from mmseg_zsl.utils import read_ground_truth
 
 # background, circle, square, triangle, star, ring
 MASKS = {
@@ -64,18 +63,6 @@ def test_counts_pixels_per_class_without_the_ignore_index(tmp_path):
     dataset = _world(str(tmp_path), MASKS)
     counts = class_pixel_counts(dataset, progress=False)
     assert counts.tolist() == [2, 2, 4, 0, 0, 2]
-
-
-def test_ground_truth_is_read_as_mmseg_loads_it(tmp_path):
-    path = str(tmp_path / 'gt.png')
-    cv2.imwrite(path, np.array([[0, 1, 2], [3, 255, 1]], np.uint8))
-    assert read_ground_truth(path).tolist() == [[0, 1, 2], [3, 255, 1]]
-    # 0 -> 255, the others one lower
-    assert read_ground_truth(path, reduce_zero_label=True).tolist() == \
-        [[255, 0, 1], [2, 255, 0]]
-    # then the label map, in one step (0 and 1 swap)
-    assert read_ground_truth(path, True, {0: 1, 1: 0}).tolist() == \
-        [[255, 1, 0], [2, 255, 1]]
 
 
 def test_warns_naming_the_classes_without_labeled_pixels(tmp_path):

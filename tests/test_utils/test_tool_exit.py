@@ -9,7 +9,8 @@ from mmseg_zsl.annotation.output_dir import (FAILURES_NAME, read_manifest,
 from mmseg_zsl.apis.summary import RunSummary
 from mmseg_zsl.utils.tool_exit import (EXIT_FAILURES, EXIT_OK,
                                        STATUS_FILE_VARIABLE, exit_tool,
-                                       finished_status, run_tool)
+                                       finished_status, launcher_status,
+                                       run_tool)
 
 FAILED = [['a.png', 'cannot read image'], ['b.png', 'no such file']]
 
@@ -81,3 +82,31 @@ def test_exit_tool_leaves_the_status_for_the_dist_script(tmp_path,
         exit_tool(EXIT_FAILURES)
     assert ended.value.code == EXIT_FAILURES
     assert status_file.read_text() == '3\n'
+
+
+@pytest.mark.parametrize('error, status', [
+    (SystemExit(2), '2\n'),  # argparse
+    (KeyboardInterrupt(), '130\n'),
+    (ValueError('bad config'), '1\n'),
+    (SystemExit('message'), '1\n'),  # sys.exit(str) exits with 1
+    (SystemExit(0), None),
+    (None, None),
+])
+def test_launcher_status_leaves_the_failing_status_and_reraises(
+        tmp_path, monkeypatch, error, status):
+    status_file = tmp_path / 'status'
+    monkeypatch.setenv(STATUS_FILE_VARIABLE, str(status_file))
+
+    def block():
+        with launcher_status():
+            if error is not None:
+                raise error
+
+    if error is None:
+        block()
+    else:
+        with pytest.raises(type(error)) as raised:
+            block()
+        assert raised.value is error  # unchanged, traceback and all
+    written = status_file.read_text() if status_file.exists() else None
+    assert written == status
