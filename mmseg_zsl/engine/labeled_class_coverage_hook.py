@@ -11,13 +11,13 @@ HAZARD_DOC = 'docs/training.md, "A class without labeled pixels"'
 class LabeledClassCoverageHook(Hook):
     """Warns before training when a class has no pixel in the labeled set.
 
-    A semi-supervised run learns such a class from the unlabeled targets
-    alone, and mode ``zsl`` can lose it: where the model is confidently
-    wrong, its prediction replaces the zero-shot label, so the class may
-    never reach the loss (the toy study's 8 labeled images without a star:
-    star IoU 0.0 with ``zsl``, 56.8 with ``pseudo``). The warning names the
-    classes, so a user can add labeled images that hold them or train
-    ``pseudo`` before spending the GPU hours.
+    Only the unlabeled targets can teach such a class (mode ``supervised``
+    never learns it), and mode ``zsl`` can lose it: where the model is
+    confidently wrong, its prediction replaces the zero-shot label, so the
+    class may never reach the loss (the toy study's 8 labeled images
+    without a star: star IoU 0.0 with ``zsl``, 56.8 with ``pseudo``). The
+    warning names the classes, so a user can add labeled images that hold
+    them or train ``pseudo`` before spending the GPU hours.
 
     Rank 0 reads the labeled split's ground truth once
     (:class:`~mmseg_zsl.datasets.SemiSegDataset`'s ``labeled``); a run
@@ -45,6 +45,6 @@ class LabeledClassCoverageHook(Hook):
         runner.logger.warning(
             f'{len(missing)} of {len(classes)} classes have no pixel in the '
             f'labeled set ({len(labeled)} images): {", ".join(missing)}. '
-            'They are learned from the unlabeled targets alone, and mode zsl '
-            f'can lose them ({HAZARD_DOC}): add labeled images that hold '
-            'them, or train mode pseudo.')
+            'Only the unlabeled targets can teach them (mode supervised '
+            f'never learns them), and mode zsl can lose them ({HAZARD_DOC}): '
+            'add labeled images that hold them, or train mode pseudo.')
